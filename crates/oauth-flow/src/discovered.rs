@@ -1,0 +1,238 @@
+//! State `Discovered`: the server is known; an authorization can start.
+
+use rand_core::CryptoRng;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::awaiting::AwaitingCallback;
+use crate::config::{ClientAuthMethod, ClientConfig};
+use crate::error::{AuthorizeError, ConfigError, DiscoveryError};
+use crate::metadata::AuthorizationServerMetadata;
+use crate::pkce::{random_value, s256_challenge};
+use crate::secret::{CodeVerifier, CsrfState};
+
+/// What the caller adds to an authorization request: scopes, resource
+/// indicators (RFC 8707) and extra parameters (`prompt`, `login_hint`, ...).
+///
+/// Extra parameters cannot replace the ones the flow sets (`state`, the PKCE
+/// pair, `redirect_uri`, ...), nor carry a whole request (`request`,
+/// `request_uri`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorizeParams {
+    scopes: Vec<String>,
+    resources: Vec<String>,
+    extra: Vec<(String, String)>,
+}
+
+/// Parameters the flow sets itself, or that could replace them.
+const RESERVED: [&str; 10] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+    "resource",
+    "request",
+    "request_uri",
+];
+
+impl AuthorizeParams {
+    /// No scopes, no resources, no extras.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks for a scope (RFC 6749 §3.3). Call once per scope.
+    #[must_use]
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scopes.push(scope.into());
+        self
+    }
+
+    /// Names a resource the token is for (RFC 8707). Sent unchanged on the
+    /// authorization, token and refresh requests.
+    #[must_use]
+    pub fn resource(mut self, resource: impl Into<String>) -> Self {
+        self.resources.push(resource.into());
+        self
+    }
+
+    /// Adds any other parameter, such as `prompt=consent`.
+    #[must_use]
+    pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra.push((name.into(), value.into()));
+        self
+    }
+
+    /// The scopes asked for.
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// The resource indicators.
+    pub fn resources(&self) -> &[String] {
+        &self.resources
+    }
+
+    fn validate(&self) -> Result<(), AuthorizeError> {
+        // scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+        let scope_char = |b: u8| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b);
+        if let Some(bad) = self.scopes.iter().find(|s| s.is_empty() || !s.bytes().all(scope_char)) {
+            return Err(AuthorizeError::InvalidScope { scope: bad.clone() });
+        }
+        for resource in &self.resources {
+            let usable = Url::parse(resource).is_ok_and(|url| url.fragment().is_none());
+            if !usable {
+                return Err(AuthorizeError::InvalidResource { resource: resource.clone() });
+            }
+        }
+        if let Some((name, _)) = self.extra.iter().find(|(name, _)| {
+            name.is_empty() || RESERVED.iter().any(|reserved| reserved.eq_ignore_ascii_case(name))
+        }) {
+            return Err(AuthorizeError::ReservedParameter { name: name.clone() });
+        }
+        Ok(())
+    }
+}
+
+/// The server's metadata is known and checked.
+///
+/// [`authorize`](Self::authorize) starts an authorization; it borrows the
+/// state, so one `Discovered` can start many (a new login after the refresh
+/// token was refused, say).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "DiscoveredParts", into = "DiscoveredParts")]
+pub struct Discovered {
+    metadata: AuthorizationServerMetadata,
+    client: ClientConfig,
+    auth_method: ClientAuthMethod,
+}
+
+/// The persisted form: the method is derived again, and the checks run again,
+/// when a state is read back.
+#[derive(Serialize, Deserialize)]
+struct DiscoveredParts {
+    metadata: AuthorizationServerMetadata,
+    client: ClientConfig,
+}
+
+impl TryFrom<DiscoveredParts> for Discovered {
+    type Error = DiscoveryError;
+
+    fn try_from(parts: DiscoveredParts) -> Result<Self, Self::Error> {
+        Self::from_metadata(parts.metadata, parts.client)
+    }
+}
+
+impl From<Discovered> for DiscoveredParts {
+    fn from(discovered: Discovered) -> Self {
+        Self { metadata: discovered.metadata, client: discovered.client }
+    }
+}
+
+impl Discovered {
+    /// Starts from metadata the caller supplies, for servers that publish
+    /// none. The same checks as discovery apply, except the issuer comparison
+    /// (there is nothing to compare with).
+    pub fn from_metadata(
+        metadata: AuthorizationServerMetadata,
+        client: ClientConfig,
+    ) -> Result<Self, DiscoveryError> {
+        metadata.validate()?;
+        let auth_method = choose_auth_method(&metadata, &client)?;
+        Ok(Self { metadata, client, auth_method })
+    }
+
+    /// The server's metadata.
+    pub fn metadata(&self) -> &AuthorizationServerMetadata {
+        &self.metadata
+    }
+
+    /// The client configuration.
+    pub fn client(&self) -> &ClientConfig {
+        &self.client
+    }
+
+    /// How the client authenticates at the token endpoint.
+    pub fn auth_method(&self) -> ClientAuthMethod {
+        self.auth_method
+    }
+
+    /// Builds an authorization request (RFC 6749 §4.1.1 with PKCE, RFC 7636
+    /// §4.3) and the state that waits for its callback.
+    ///
+    /// `state` and the code verifier come from `rng`, which must be a CSPRNG
+    /// (the type says so). The challenge method is always `S256`; a server that
+    /// lists challenge methods without it is refused unless
+    /// [`Leniency::s256_not_advertised`](crate::Leniency::s256_not_advertised)
+    /// is set. Show the returned URL to the person (open a browser).
+    pub fn authorize<R: CryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+        params: AuthorizeParams,
+    ) -> Result<(AwaitingCallback, Url), AuthorizeError> {
+        if let Some(methods) = &self.metadata.code_challenge_methods_supported {
+            if !methods.iter().any(|m| m == "S256") && !self.client.lenient().s256_not_advertised {
+                return Err(AuthorizeError::S256NotAdvertised { advertised: methods.clone() });
+            }
+        }
+        params.validate()?;
+
+        let state = CsrfState::new(random_value(rng));
+        let verifier = CodeVerifier::new(random_value(rng));
+        let challenge = s256_challenge(&verifier);
+
+        // Parameters already in the endpoint's query are kept (RFC 6749 §3.1).
+        let mut url = self.metadata.authorization_endpoint.url().clone();
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("response_type", "code")
+                .append_pair("client_id", self.client.client_id())
+                .append_pair("redirect_uri", self.client.redirect_uri().as_str());
+            if !params.scopes.is_empty() {
+                query.append_pair("scope", &params.scopes.join(" "));
+            }
+            query
+                .append_pair("state", state.secret())
+                .append_pair("code_challenge", &challenge)
+                .append_pair("code_challenge_method", "S256");
+            for resource in &params.resources {
+                query.append_pair("resource", resource);
+            }
+            for (name, value) in &params.extra {
+                query.append_pair(name, value);
+            }
+        }
+
+        tracing::debug!(state = "AwaitingCallback", "authorization request built");
+        let awaiting = AwaitingCallback::new(self.clone(), state, verifier, params, url.clone());
+        Ok((awaiting, url))
+    }
+}
+
+/// The explicit choice wins; otherwise a public client uses `none`, and a
+/// confidential one the first of Basic and post that the server lists (Basic
+/// when it lists nothing, RFC 8414 §2).
+fn choose_auth_method(
+    metadata: &AuthorizationServerMetadata,
+    client: &ClientConfig,
+) -> Result<ClientAuthMethod, DiscoveryError> {
+    let method = match (client.chosen_auth_method(), client.secret()) {
+        (Some(method), _) => method,
+        (None, None) => ClientAuthMethod::None,
+        (None, Some(_)) => match &metadata.token_endpoint_auth_methods_supported {
+            None => ClientAuthMethod::ClientSecretBasic,
+            Some(listed) => [ClientAuthMethod::ClientSecretBasic, ClientAuthMethod::ClientSecretPost]
+                .into_iter()
+                .find(|method| listed.iter().any(|l| l == method.as_str()))
+                .ok_or_else(|| DiscoveryError::NoSupportedAuthMethod { advertised: listed.clone() })?,
+        },
+    };
+    if method != ClientAuthMethod::None && client.secret().is_none() {
+        return Err(ConfigError::SecretRequired { method: method.as_str() }.into());
+    }
+    Ok(method)
+}
