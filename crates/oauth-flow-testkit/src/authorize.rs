@@ -34,7 +34,12 @@ pub(crate) async fn authorize(
         return refuse("client_id is unknown");
     };
     let redirect_uri = match params.get("redirect_uri") {
-        Some(uri) if client.redirect_uris.iter().any(|r| redirect_uri_matches(r, uri)) => {
+        Some(uri)
+            if client
+                .redirect_uris
+                .iter()
+                .any(|r| redirect_uri_matches(r, uri)) =>
+        {
             uri.to_owned()
         }
         Some(_) => return refuse("redirect_uri is not registered for this client"),
@@ -44,31 +49,50 @@ pub(crate) async fn authorize(
     let Ok(callback_url) = Url::parse(&redirect_uri) else {
         return refuse("the registered redirect_uri is not an absolute URL");
     };
-    let callback = Callback { shared: &shared, redirect_url: callback_url, state: params.get("state") };
+    let callback = Callback {
+        shared: &shared,
+        redirect_url: callback_url,
+        state: params.get("state"),
+    };
 
     if let Some(name) = params.repeated() {
-        return callback.error("invalid_request", &format!("{name} was sent more than once"));
+        return callback.error(
+            "invalid_request",
+            &format!("{name} was sent more than once"),
+        );
     }
     match params.get("response_type") {
         Some("code") => {}
         Some(_) => {
-            return callback.error("unsupported_response_type", "only response_type=code is served");
+            return callback.error(
+                "unsupported_response_type",
+                "only response_type=code is served",
+            );
         }
         None => return callback.error("invalid_request", "response_type is required"),
     }
     let Some(code_challenge) = params.get("code_challenge") else {
-        return callback.error("invalid_request", "code_challenge is required (PKCE, RFC 7636)");
+        return callback.error(
+            "invalid_request",
+            "code_challenge is required (PKCE, RFC 7636)",
+        );
     };
     if params.get("code_challenge_method") != Some("S256") {
         return callback.error("invalid_request", "code_challenge_method must be S256");
     }
     if !is_s256_challenge(code_challenge) {
-        return callback.error("invalid_request", "code_challenge is not a base64url SHA-256");
+        return callback.error(
+            "invalid_request",
+            "code_challenge is not a base64url SHA-256",
+        );
     }
     let scope = match granted_scope(&shared, params.get("scope")) {
         Ok(scope) => scope,
         Err(unknown) => {
-            return callback.error("invalid_scope", &format!("scope {unknown} is not supported"));
+            return callback.error(
+                "invalid_scope",
+                &format!("scope {unknown} is not supported"),
+            );
         }
     };
 
@@ -78,7 +102,10 @@ pub(crate) async fn authorize(
             return callback.error("access_denied", "the resource owner denied the request");
         }
         AuthorizeOutcome::InvalidRequest => {
-            return callback.error("invalid_request", "the test configuration refuses this request");
+            return callback.error(
+                "invalid_request",
+                "the test configuration refuses this request",
+            );
         }
     }
 
@@ -137,7 +164,9 @@ impl Callback<'_> {
         if let Ok(location) = HeaderValue::from_str(self.redirect_url.as_str()) {
             response.headers_mut().insert(LOCATION, location);
         }
-        response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
     }
 }
@@ -172,7 +201,9 @@ fn redirect_uri_matches(registered: &str, requested: &str) -> bool {
 /// A S256 challenge is the base64url encoding, without padding, of 32 bytes.
 fn is_s256_challenge(challenge: &str) -> bool {
     challenge.len() == 43
-        && challenge.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && challenge
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The scope to grant: the requested scopes when all are supported, or all supported
@@ -183,7 +214,10 @@ fn granted_scope(shared: &Shared, requested: Option<&str>) -> Result<String, Str
         return Ok(supported.join(" "));
     };
     let scopes: Vec<&str> = requested.split(' ').filter(|s| !s.is_empty()).collect();
-    match scopes.iter().find(|scope| !supported.iter().any(|known| known == *scope)) {
+    match scopes
+        .iter()
+        .find(|scope| !supported.iter().any(|known| known == *scope))
+    {
         Some(unknown) => Err((*unknown).to_owned()),
         None => Ok(scopes.join(" ")),
     }
@@ -196,18 +230,42 @@ mod tests {
     #[test]
     fn loopback_redirect_uri_matches_any_port() {
         let registered = "http://127.0.0.1/callback";
-        assert!(redirect_uri_matches(registered, "http://127.0.0.1:8976/callback"));
-        assert!(redirect_uri_matches(registered, "http://127.0.0.1/callback"));
-        assert!(!redirect_uri_matches(registered, "http://127.0.0.1:8976/other"));
-        assert!(!redirect_uri_matches(registered, "http://localhost:8976/callback"));
-        assert!(!redirect_uri_matches(registered, "https://127.0.0.1:8976/callback"));
+        assert!(redirect_uri_matches(
+            registered,
+            "http://127.0.0.1:8976/callback"
+        ));
+        assert!(redirect_uri_matches(
+            registered,
+            "http://127.0.0.1/callback"
+        ));
+        assert!(!redirect_uri_matches(
+            registered,
+            "http://127.0.0.1:8976/other"
+        ));
+        assert!(!redirect_uri_matches(
+            registered,
+            "http://localhost:8976/callback"
+        ));
+        assert!(!redirect_uri_matches(
+            registered,
+            "https://127.0.0.1:8976/callback"
+        ));
     }
 
     #[test]
     fn other_redirect_uris_match_exactly() {
         let registered = "https://app.example/callback";
-        assert!(redirect_uri_matches(registered, "https://app.example/callback"));
-        assert!(!redirect_uri_matches(registered, "https://app.example:444/callback"));
-        assert!(!redirect_uri_matches(registered, "https://app.example/callback/"));
+        assert!(redirect_uri_matches(
+            registered,
+            "https://app.example/callback"
+        ));
+        assert!(!redirect_uri_matches(
+            registered,
+            "https://app.example:444/callback"
+        ));
+        assert!(!redirect_uri_matches(
+            registered,
+            "https://app.example/callback/"
+        ));
     }
 }

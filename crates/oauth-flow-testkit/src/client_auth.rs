@@ -20,9 +20,14 @@ pub(crate) fn authenticate(
     let body_secret = form.get("client_secret");
     let (client_id, secret, method) = match basic_credentials(headers) {
         BasicCredentials::Malformed => {
-            return Err(OAuthError::invalid_client("the Authorization header is not Basic"));
+            return Err(OAuthError::invalid_client(
+                "the Authorization header is not Basic",
+            ));
         }
-        BasicCredentials::Present { client_id, client_secret } => {
+        BasicCredentials::Present {
+            client_id,
+            client_secret,
+        } => {
             if body_secret.is_some() {
                 return Err(OAuthError::invalid_request(
                     "client credentials were sent both in the body and with HTTP Basic",
@@ -33,16 +38,22 @@ pub(crate) fn authenticate(
                     "client_id in the body differs from the HTTP Basic credentials",
                 ));
             }
-            (client_id, Some(client_secret), AuthMethod::ClientSecretBasic)
+            (
+                client_id,
+                Some(client_secret),
+                AuthMethod::ClientSecretBasic,
+            )
         }
         BasicCredentials::Absent => {
             let Some(client_id) = body_id else {
                 return Err(OAuthError::invalid_client("the request names no client"));
             };
             match body_secret {
-                Some(secret) => {
-                    (client_id.to_owned(), Some(secret.to_owned()), AuthMethod::ClientSecretPost)
-                }
+                Some(secret) => (
+                    client_id.to_owned(),
+                    Some(secret.to_owned()),
+                    AuthMethod::ClientSecretPost,
+                ),
                 None => (client_id.to_owned(), None, AuthMethod::None),
             }
         }

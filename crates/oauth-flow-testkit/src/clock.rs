@@ -15,7 +15,10 @@ pub(crate) struct Clock {
 
 impl Clock {
     pub(crate) fn new() -> Self {
-        Clock { started: Instant::now(), offset: Mutex::new(Duration::ZERO) }
+        Clock {
+            started: Instant::now(),
+            offset: Mutex::new(Duration::ZERO),
+        }
     }
 
     /// How long the server has been running, advances included.

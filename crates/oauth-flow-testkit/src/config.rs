@@ -129,7 +129,10 @@ impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientConfig")
             .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "[redacted]"))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
             .field("redirect_uris", &self.redirect_uris)
             .field("auth_methods", &self.auth_methods)
             .finish()
@@ -209,7 +212,8 @@ impl ServerConfig {
     /// Registers a client. A client with the same id replaces the earlier one.
     #[must_use]
     pub fn client(mut self, client: ClientConfig) -> Self {
-        self.clients.retain(|known| known.client_id != client.client_id);
+        self.clients
+            .retain(|known| known.client_id != client.client_id);
         self.clients.push(client);
         self
     }
@@ -221,7 +225,11 @@ impl ServerConfig {
     #[must_use]
     pub fn issuer_path(mut self, path: &str) -> Self {
         let trimmed = path.trim_matches('/');
-        self.issuer_path = if trimmed.is_empty() { String::new() } else { format!("/{trimmed}") };
+        self.issuer_path = if trimmed.is_empty() {
+            String::new()
+        } else {
+            format!("/{trimmed}")
+        };
         self
     }
 
@@ -244,7 +252,10 @@ impl ServerConfig {
     /// The scopes the server knows and advertises. A request for another scope gets
     /// `invalid_scope`; a request without `scope` is granted all of them.
     #[must_use]
-    pub fn scopes_supported<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
+    pub fn scopes_supported<S: Into<String>>(
+        mut self,
+        scopes: impl IntoIterator<Item = S>,
+    ) -> Self {
         self.scopes_supported = scopes.into_iter().map(Into::into).collect();
         self
     }

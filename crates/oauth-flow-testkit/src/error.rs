@@ -22,7 +22,11 @@ pub(crate) struct OAuthError {
 
 impl OAuthError {
     fn new(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
-        OAuthError { status, error, description: description.into() }
+        OAuthError {
+            status,
+            error,
+            description: description.into(),
+        }
     }
 
     pub(crate) fn invalid_request(description: impl Into<String>) -> Self {
@@ -47,13 +51,20 @@ impl OAuthError {
     }
 
     pub(crate) fn unsupported_grant_type(description: impl Into<String>) -> Self {
-        OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", description)
+        OAuthError::new(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            description,
+        )
     }
 
     /// The response, shaped by the quirks and by what the request accepted.
     pub(crate) fn render(self, quirks: &Quirks, request: &HeaderMap) -> Response {
-        let status =
-            if quirks.has(Quirk::ErrorWithStatus200) { StatusCode::OK } else { self.status };
+        let status = if quirks.has(Quirk::ErrorWithStatus200) {
+            StatusCode::OK
+        } else {
+            self.status
+        };
         let (content_type, body) = if quirks.has(Quirk::HtmlErrorAsJson) {
             ("application/json", html_page(status))
         } else if quirks.has(Quirk::ProblemJsonErrors) {

@@ -39,17 +39,25 @@ pub(crate) fn is_form(headers: &HeaderMap) -> bool {
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(';').next())
-        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+        .is_some_and(|media| {
+            media
+                .trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
 }
 
 /// Whether the request asked for JSON with its `Accept` header.
 pub(crate) fn accepts_json(headers: &HeaderMap) -> bool {
-    headers.get_all(ACCEPT).iter().filter_map(|value| value.to_str().ok()).any(|value| {
-        value.split(',').any(|media| {
-            let media = media.split(';').next().unwrap_or_default().trim();
-            media.eq_ignore_ascii_case("application/json")
+    headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|value| {
+            value.split(',').any(|media| {
+                let media = media.split(';').next().unwrap_or_default().trim();
+                media.eq_ignore_ascii_case("application/json")
+            })
         })
-    })
 }
 
 /// What the `Authorization` header of a token or revocation request said.
@@ -60,7 +68,10 @@ pub(crate) enum BasicCredentials {
     /// A header that is not valid Basic credentials.
     Malformed,
     /// The decoded client id and secret.
-    Present { client_id: String, client_secret: String },
+    Present {
+        client_id: String,
+        client_secret: String,
+    },
 }
 
 /// Reads HTTP Basic client credentials: base64 of `id:secret`, where the id and the
@@ -76,7 +87,10 @@ pub(crate) fn basic_credentials(headers: &HeaderMap) -> BasicCredentials {
     if !scheme.eq_ignore_ascii_case("basic") {
         return BasicCredentials::Malformed;
     }
-    let Some(joined) = STANDARD.decode(encoded.trim()).ok().and_then(|b| String::from_utf8(b).ok())
+    let Some(joined) = STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
     else {
         return BasicCredentials::Malformed;
     };
@@ -84,9 +98,10 @@ pub(crate) fn basic_credentials(headers: &HeaderMap) -> BasicCredentials {
         return BasicCredentials::Malformed;
     };
     match (form_decode(id), form_decode(secret)) {
-        (Some(client_id), Some(client_secret)) => {
-            BasicCredentials::Present { client_id, client_secret }
-        }
+        (Some(client_id), Some(client_secret)) => BasicCredentials::Present {
+            client_id,
+            client_secret,
+        },
         _ => BasicCredentials::Malformed,
     }
 }
@@ -94,7 +109,10 @@ pub(crate) fn basic_credentials(headers: &HeaderMap) -> BasicCredentials {
 /// Decodes one form-urlencoded value: `+` is a space, `%XX` a byte (RFC 6749 Appendix B).
 fn form_decode(value: &str) -> Option<String> {
     let spaced = value.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced).decode_utf8().ok().map(std::borrow::Cow::into_owned)
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(std::borrow::Cow::into_owned)
 }
 
 #[cfg(test)]

@@ -16,13 +16,21 @@ fn main() -> io::Result<()> {
     writeln!(out, "issuer:          {}", server.issuer())?;
     writeln!(out, "metadata:        {}", server.metadata_url())?;
     writeln!(out, "resource:        {}", server.resource_url())?;
-    writeln!(out, "public client:   {DEMO_CLIENT_ID} (redirect {DEMO_REDIRECT_URI}, any port)")?;
-    writeln!(out, "confidential:    {DEMO_CONFIDENTIAL_CLIENT_ID} / {DEMO_CLIENT_SECRET}")?;
+    writeln!(
+        out,
+        "public client:   {DEMO_CLIENT_ID} (redirect {DEMO_REDIRECT_URI}, any port)"
+    )?;
+    writeln!(
+        out,
+        "confidential:    {DEMO_CONFIDENTIAL_CLIENT_ID} / {DEMO_CLIENT_SECRET}"
+    )?;
     writeln!(out, "Ctrl-C stops the server.")?;
     out.flush()?;
     drop(out);
 
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(tokio::signal::ctrl_c())?;
     server.shutdown();
     Ok(())

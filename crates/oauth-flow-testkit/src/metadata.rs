@@ -48,9 +48,13 @@ fn authorization_server_metadata(shared: &Shared) -> Value {
     let auth_methods: Vec<&str> = if razorpay {
         vec![AuthMethod::ClientSecretPost.as_str()]
     } else {
-        [AuthMethod::None, AuthMethod::ClientSecretPost, AuthMethod::ClientSecretBasic]
-            .map(AuthMethod::as_str)
-            .to_vec()
+        [
+            AuthMethod::None,
+            AuthMethod::ClientSecretPost,
+            AuthMethod::ClientSecretBasic,
+        ]
+        .map(AuthMethod::as_str)
+        .to_vec()
     };
     let grant_types: &[&str] = if razorpay {
         &["authorization_code", "client_credentials", "refresh_token"]
@@ -77,9 +81,18 @@ fn authorization_server_metadata(shared: &Shared) -> Value {
         members.insert("code_challenge_methods_supported".into(), json!(["S256"]));
     }
     if !razorpay {
-        members.insert("revocation_endpoint".into(), json!(shared.endpoint("revoke")));
-        members.insert("revocation_endpoint_auth_methods_supported".into(), json!(auth_methods));
-        members.insert("authorization_response_iss_parameter_supported".into(), json!(true));
+        members.insert(
+            "revocation_endpoint".into(),
+            json!(shared.endpoint("revoke")),
+        );
+        members.insert(
+            "revocation_endpoint_auth_methods_supported".into(),
+            json!(auth_methods),
+        );
+        members.insert(
+            "authorization_response_iss_parameter_supported".into(),
+            json!(true),
+        );
     }
     metadata
 }
@@ -92,7 +105,9 @@ fn document(shared: &Shared, body: &Value) -> Response {
         "application/json"
     };
     let mut response = body.to_string().into_response();
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     response.headers_mut().insert(
         HeaderName::from_static("access-control-allow-origin"),
         HeaderValue::from_static("*"),

@@ -35,15 +35,25 @@ pub(crate) async fn register(State(shared): State<Arc<Shared>>, body: Bytes) -> 
         Some(Value::String(name)) => match AuthMethod::from_name(name) {
             Some(method) => method,
             None => {
-                return refuse("invalid_client_metadata", "token_endpoint_auth_method is unknown");
+                return refuse(
+                    "invalid_client_metadata",
+                    "token_endpoint_auth_method is unknown",
+                );
             }
         },
         Some(_) => {
-            return refuse("invalid_client_metadata", "token_endpoint_auth_method is not a string");
+            return refuse(
+                "invalid_client_metadata",
+                "token_endpoint_auth_method is not a string",
+            );
         }
     };
     let razorpay = shared.quirks.has(Quirk::Razorpay);
-    let method = if razorpay { AuthMethod::ClientSecretPost } else { asked };
+    let method = if razorpay {
+        AuthMethod::ClientSecretPost
+    } else {
+        asked
+    };
 
     let client_id = random_value();
     let client_secret = (method != AuthMethod::None).then(random_value);
@@ -53,7 +63,9 @@ pub(crate) async fn register(State(shared): State<Arc<Shared>>, body: Bytes) -> 
     client.auth_methods = vec![method];
     shared.store().clients.insert(client_id.clone(), client);
 
-    let issued_at = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let issued_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     metadata.insert("client_id".into(), json!(client_id));
     metadata.insert("client_id_issued_at".into(), json!(issued_at));
     metadata.insert("token_endpoint_auth_method".into(), json!(method.as_str()));
@@ -67,7 +79,9 @@ pub(crate) async fn register(State(shared): State<Arc<Shared>>, body: Bytes) -> 
     }
 
     let mut response = (StatusCode::CREATED, Json(Value::Object(metadata))).into_response();
-    response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
@@ -78,7 +92,9 @@ fn redirect_uris(value: Option<&Value>) -> Option<Vec<String>> {
         .map(|item| item.as_str().map(str::to_owned))
         .collect::<Option<_>>()?;
     let valid = !uris.is_empty()
-        && uris.iter().all(|uri| Url::parse(uri).is_ok_and(|url| url.fragment().is_none()));
+        && uris
+            .iter()
+            .all(|uri| Url::parse(uri).is_ok_and(|url| url.fragment().is_none()));
     valid.then_some(uris)
 }
 

@@ -60,7 +60,10 @@ pub(crate) async fn resource(State(shared): State<Arc<Shared>>, headers: HeaderM
 fn unauthorized(shared: &Shared, invalid_token: Option<&str>) -> Response {
     let metadata = shared.resource_metadata_url();
     let (challenge, body) = match invalid_token {
-        None => (format!("Bearer realm=\"{REALM}\", resource_metadata=\"{metadata}\""), json!({})),
+        None => (
+            format!("Bearer realm=\"{REALM}\", resource_metadata=\"{metadata}\""),
+            json!({}),
+        ),
         Some(description) => (
             format!(
                 "Bearer realm=\"{REALM}\", error=\"invalid_token\", \

@@ -22,7 +22,9 @@ pub(crate) async fn revoke(
     match revoke_token(&shared, &headers, &body) {
         Ok(()) => {
             let mut response = StatusCode::OK.into_response();
-            response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+                .headers_mut()
+                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
         Err(error) => error.render(&shared.quirks, &headers),
@@ -46,10 +48,14 @@ fn revoke_token(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<(),
     }
     let form = Form::parse(body);
     if let Some(name) = form.repeated() {
-        return Err(OAuthError::invalid_request(format!("{name} was sent more than once")));
+        return Err(OAuthError::invalid_request(format!(
+            "{name} was sent more than once"
+        )));
     }
     let client = authenticate(shared, headers, &form)?;
-    let token = form.get("token").ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    let token = form
+        .get("token")
+        .ok_or_else(|| OAuthError::invalid_request("token is required"))?;
     let order = match form.get("token_type_hint") {
         Some("refresh_token") => [Kind::Refresh, Kind::Access],
         _ => [Kind::Access, Kind::Refresh],

@@ -107,14 +107,17 @@ impl TestServer {
         });
         let router = router(&shared);
 
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         let listener = {
             let _context = runtime.enter();
             tokio::net::TcpListener::from_std(listener)?
         };
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let thread = std::thread::Builder::new().name("oauth-flow-testkit".to_owned()).spawn(
-            move || {
+        let thread = std::thread::Builder::new()
+            .name("oauth-flow-testkit".to_owned())
+            .spawn(move || {
                 runtime.block_on(async move {
                     tokio::spawn(async move { axum::serve(listener, router).await });
                     // Either a message or a dropped sender means: stop.
@@ -122,10 +125,14 @@ impl TestServer {
                 });
                 // Dropping the runtime here cancels the listener and every connection.
                 drop(runtime);
-            },
-        )?;
+            })?;
 
-        Ok(TestServer { shared, local_addr, shutdown: Some(shutdown), thread: Some(thread) })
+        Ok(TestServer {
+            shared,
+            local_addr,
+            shutdown: Some(shutdown),
+            thread: Some(thread),
+        })
     }
 
     /// Stops the server and waits until its thread has ended. Dropping does the same.
@@ -209,7 +216,11 @@ impl TestServer {
 
     /// The requests received so far whose path is `path`.
     pub fn requests_to(&self, path: &str) -> Vec<RecordedRequest> {
-        lock(&self.shared.requests).iter().filter(|r| r.path == path).cloned().collect()
+        lock(&self.shared.requests)
+            .iter()
+            .filter(|r| r.path == path)
+            .cloned()
+            .collect()
     }
 
     /// Forgets the requests recorded so far.
@@ -239,7 +250,9 @@ impl TestServer {
         let lifetime = self.shared.config.access_token_lifetime;
         let mut store = self.shared.store();
         let family = store.new_family();
-        store.issue(client_id, scope, family, lifetime, now, false).access_token
+        store
+            .issue(client_id, scope, family, lifetime, now, false)
+            .access_token
     }
 
     /// A client id that no one registered, handy for negative tests.
@@ -264,10 +277,19 @@ fn router(shared: &Arc<Shared>) -> Router {
             &format!("/.well-known/oauth-authorization-server{issuer_path}"),
             get(metadata::authorization_server),
         )
-        .route("/.well-known/oauth-protected-resource", get(metadata::protected_resource))
-        .route(&format!("{issuer_path}/authorize"), get(authorize::authorize))
+        .route(
+            "/.well-known/oauth-protected-resource",
+            get(metadata::protected_resource),
+        )
+        .route(
+            &format!("{issuer_path}/authorize"),
+            get(authorize::authorize),
+        )
         .route(&format!("{issuer_path}/token"), post(token::token_entry))
-        .route(&format!("{issuer_path}/token/redirected"), post(token::token))
+        .route(
+            &format!("{issuer_path}/token/redirected"),
+            post(token::token),
+        )
         .route(&format!("{issuer_path}/register"), post(register::register))
         .route("/resource", get(resource::resource));
     if !razorpay {
@@ -305,13 +327,21 @@ async fn record(State(shared): State<Arc<Shared>>, request: Request, next: Next)
             .headers
             .iter()
             .map(|(name, value)| {
-                (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned())
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
             })
             .collect(),
-        form: if is_form { Form::parse(&bytes).0 } else { Vec::new() },
+        form: if is_form {
+            Form::parse(&bytes).0
+        } else {
+            Vec::new()
+        },
         body: bytes.to_vec(),
     };
     lock(&shared.requests).push(recorded);
 
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }

@@ -77,7 +77,10 @@ pub(crate) struct Store {
 impl Store {
     pub(crate) fn new(clients: &[ClientConfig]) -> Self {
         Store {
-            clients: clients.iter().map(|c| (c.client_id.clone(), c.clone())).collect(),
+            clients: clients
+                .iter()
+                .map(|c| (c.client_id.clone(), c.clone()))
+                .collect(),
             ..Store::default()
         }
     }
@@ -122,15 +125,28 @@ impl Store {
             );
             value
         });
-        Issued { access_token, refresh_token, scope: scope.to_owned(), expires_in: lifetime.as_secs() }
+        Issued {
+            access_token,
+            refresh_token,
+            scope: scope.to_owned(),
+            expires_in: lifetime.as_secs(),
+        }
     }
 
     /// Revokes every access and refresh token of a family.
     pub(crate) fn revoke_family(&mut self, family: u64) {
-        for token in self.access_tokens.values_mut().filter(|t| t.family == family) {
+        for token in self
+            .access_tokens
+            .values_mut()
+            .filter(|t| t.family == family)
+        {
             token.revoked = true;
         }
-        for token in self.refresh_tokens.values_mut().filter(|t| t.family == family) {
+        for token in self
+            .refresh_tokens
+            .values_mut()
+            .filter(|t| t.family == family)
+        {
             token.revoked = true;
         }
     }

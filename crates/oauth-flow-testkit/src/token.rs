@@ -68,7 +68,9 @@ fn grant(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<(Issued, G
     }
     let form = Form::parse(body);
     if let Some(name) = form.repeated() {
-        return Err(OAuthError::invalid_request(format!("{name} was sent more than once")));
+        return Err(OAuthError::invalid_request(format!(
+            "{name} was sent more than once"
+        )));
     }
     let client = authenticate(shared, headers, &form)?;
     match form.get("grant_type") {
@@ -76,9 +78,9 @@ fn grant(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<(Issued, G
             authorization_code(shared, &client, &form).map(|i| (i, Grant::AuthorizationCode))
         }
         Some("refresh_token") => refresh(shared, &client, &form).map(|i| (i, Grant::RefreshToken)),
-        Some(other) => {
-            Err(OAuthError::unsupported_grant_type(format!("grant_type {other} is not served")))
-        }
+        Some(other) => Err(OAuthError::unsupported_grant_type(format!(
+            "grant_type {other} is not served"
+        ))),
         None => Err(OAuthError::invalid_request("grant_type is required")),
     }
 }
@@ -90,7 +92,9 @@ fn authorization_code(
     client: &ClientConfig,
     form: &Form,
 ) -> Result<Issued, OAuthError> {
-    let code = form.get("code").ok_or_else(|| OAuthError::invalid_request("code is required"))?;
+    let code = form
+        .get("code")
+        .ok_or_else(|| OAuthError::invalid_request("code is required"))?;
     let now = shared.clock.now();
     let mut store = shared.store();
 
@@ -98,7 +102,9 @@ fn authorization_code(
         return Err(OAuthError::invalid_grant("the code is unknown"));
     };
     if grant.client_id != client.client_id {
-        return Err(OAuthError::invalid_grant("the code was issued to another client"));
+        return Err(OAuthError::invalid_grant(
+            "the code was issued to another client",
+        ));
     }
     let reused = std::mem::replace(&mut grant.used, true);
     let earlier_family = grant.family;
@@ -129,13 +135,19 @@ fn authorization_code(
         ));
     }
     let Some(verifier) = form.get("code_verifier") else {
-        return Err(OAuthError::invalid_grant("code_verifier is required (PKCE)"));
+        return Err(OAuthError::invalid_grant(
+            "code_verifier is required (PKCE)",
+        ));
     };
     if !is_code_verifier(verifier) {
-        return Err(OAuthError::invalid_grant("code_verifier is not 43 to 128 unreserved characters"));
+        return Err(OAuthError::invalid_grant(
+            "code_verifier is not 43 to 128 unreserved characters",
+        ));
     }
     if s256(verifier) != code_challenge {
-        return Err(OAuthError::invalid_grant("code_verifier does not match the code_challenge"));
+        return Err(OAuthError::invalid_grant(
+            "code_verifier does not match the code_challenge",
+        ));
     }
 
     let family = store.new_family();
@@ -144,7 +156,14 @@ fn authorization_code(
     }
     let with_refresh_token = !shared.quirks.has(Quirk::Razorpay);
     let lifetime = shared.config.access_token_lifetime;
-    Ok(store.issue(&client.client_id, &scope, family, lifetime, now, with_refresh_token))
+    Ok(store.issue(
+        &client.client_id,
+        &scope,
+        family,
+        lifetime,
+        now,
+        with_refresh_token,
+    ))
 }
 
 /// Refreshes (RFC 6749 §6). With rotation, the presented token is retired; presenting a
@@ -160,7 +179,9 @@ fn refresh(shared: &Shared, client: &ClientConfig, form: &Form) -> Result<Issued
         return Err(OAuthError::invalid_grant("the refresh token is unknown"));
     };
     if token.client_id != client.client_id {
-        return Err(OAuthError::invalid_grant("the refresh token was issued to another client"));
+        return Err(OAuthError::invalid_grant(
+            "the refresh token was issued to another client",
+        ));
     }
     if token.revoked {
         return Err(OAuthError::invalid_grant("the refresh token is revoked"));
@@ -176,7 +197,10 @@ fn refresh(shared: &Shared, client: &ClientConfig, form: &Form) -> Result<Issued
         None => token.scope.clone(),
         Some(asked) => {
             let granted: Vec<&str> = token.scope.split(' ').collect();
-            if let Some(extra) = asked.split(' ').find(|s| !s.is_empty() && !granted.contains(s)) {
+            if let Some(extra) = asked
+                .split(' ')
+                .find(|s| !s.is_empty() && !granted.contains(s))
+            {
                 return Err(OAuthError::invalid_scope(format!(
                     "scope {extra} was not part of the original grant"
                 )));
@@ -212,7 +236,11 @@ fn success(shared: &Shared, request: &HeaderMap, issued: &Issued, grant: Grant) 
 
     body.insert("access_token".into(), json!(issued.access_token));
     if !quirks.has(Quirk::MissingTokenType) {
-        let token_type = if quirks.has(Quirk::LowercaseBearer) { "bearer" } else { "Bearer" };
+        let token_type = if quirks.has(Quirk::LowercaseBearer) {
+            "bearer"
+        } else {
+            "Bearer"
+        };
         body.insert("token_type".into(), json!(token_type));
     }
     if refreshed && quirks.has(Quirk::NoExpiresInOnRefresh) {
@@ -268,9 +296,11 @@ fn form_body(body: &Map<String, Value>) -> String {
     for (name, value) in body {
         let text = match value {
             Value::String(text) => text.clone(),
-            Value::Array(items) => {
-                items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" ")
-            }
+            Value::Array(items) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" "),
             Value::Null => continue,
             other => other.to_string(),
         };
@@ -281,17 +311,27 @@ fn form_body(body: &Map<String, Value>) -> String {
 
 /// The body again with a `padding` member that brings it to [`OVERSIZED_BODY_BYTES`].
 fn pad(body: &Map<String, Value>, as_form: bool, current_len: usize) -> String {
-    let overhead = if as_form { "&padding=".len() } else { ",\"padding\":\"\"".len() };
+    let overhead = if as_form {
+        "&padding=".len()
+    } else {
+        ",\"padding\":\"\"".len()
+    };
     let padding = "x".repeat(OVERSIZED_BODY_BYTES.saturating_sub(current_len + overhead));
     let mut padded = body.clone();
     padded.insert("padding".into(), json!(padding));
-    if as_form { form_body(&padded) } else { Value::Object(padded).to_string() }
+    if as_form {
+        form_body(&padded)
+    } else {
+        Value::Object(padded).to_string()
+    }
 }
 
 /// RFC 7636 §4.1: 43 to 128 characters from `[A-Za-z0-9-._~]`.
 fn is_code_verifier(verifier: &str) -> bool {
     (43..=128).contains(&verifier.len())
-        && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        && verifier
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
 }
 
 /// `BASE64URL(SHA256(ASCII(code_verifier)))` without padding (RFC 7636 §4.2).
@@ -307,6 +347,9 @@ mod tests {
     fn s256_matches_the_rfc_7636_example() {
         // RFC 7636 Appendix B.
         let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-        assert_eq!(s256(verifier), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(
+            s256(verifier),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
     }
 }
