@@ -20,7 +20,10 @@ fn resource_without_token_is_401_pointing_at_resource_metadata() {
     let challenge = reply.header("www-authenticate").expect("a challenge");
     assert!(challenge.starts_with("Bearer realm="), "{challenge}");
     assert!(challenge.contains(&metadata_param(&server)), "{challenge}");
-    assert!(!challenge.contains("error="), "no token, no error code: {challenge}");
+    assert!(
+        !challenge.contains("error="),
+        "no token, no error code: {challenge}"
+    );
 }
 
 #[test]
@@ -48,8 +51,10 @@ fn resource_with_valid_token_is_200_with_json() {
 fn lowercase_bearer_scheme_is_accepted_by_default() {
     let server = TestServer::start(ServerConfig::default());
     let access_token = server.issue_access_token(DEMO_CLIENT_ID, "read");
-    let reply =
-        get_with(&server.resource_url(), &[("authorization", &format!("bearer {access_token}"))]);
+    let reply = get_with(
+        &server.resource_url(),
+        &[("authorization", &format!("bearer {access_token}"))],
+    );
     assert_eq!(reply.status, 200);
 }
 
@@ -60,17 +65,26 @@ fn resource_without_required_scope_is_403_insufficient_scope() {
     let reply = call_resource(&server, &access_token);
     assert_eq!(reply.status, 403);
     let challenge = reply.header("www-authenticate").expect("a challenge");
-    assert!(challenge.contains("error=\"insufficient_scope\""), "{challenge}");
+    assert!(
+        challenge.contains("error=\"insufficient_scope\""),
+        "{challenge}"
+    );
     assert!(challenge.contains("scope=\"read\""), "{challenge}");
 }
 
 #[test]
 fn required_scope_can_be_configured_or_turned_off() {
     let server = TestServer::start(ServerConfig::default().required_scope(Some("write")));
-    assert_eq!(call_resource(&server, &server.issue_access_token(DEMO_CLIENT_ID, "read")).status, 403);
+    assert_eq!(
+        call_resource(&server, &server.issue_access_token(DEMO_CLIENT_ID, "read")).status,
+        403
+    );
 
     let server = TestServer::start(ServerConfig::default().required_scope(None));
-    assert_eq!(call_resource(&server, &server.issue_access_token(DEMO_CLIENT_ID, "")).status, 200);
+    assert_eq!(
+        call_resource(&server, &server.issue_access_token(DEMO_CLIENT_ID, "")).status,
+        200
+    );
 }
 
 #[test]
@@ -98,5 +112,9 @@ fn expire_all_access_tokens_expires_without_waiting() {
 
     let refreshed = common::refresh_demo(&server, &string(&tokens, "refresh_token")).json();
     let fresh = string(&refreshed, "access_token");
-    assert_eq!(call_resource(&server, &fresh).status, 200, "refresh still works");
+    assert_eq!(
+        call_resource(&server, &fresh).status,
+        200,
+        "refresh still works"
+    );
 }

@@ -25,7 +25,10 @@ fn revoking_an_access_token_makes_the_resource_refuse_it() {
     let reply = revoke(&server, &access_token, Some("access_token"));
     assert_eq!(reply.status, 200);
     assert_eq!(call_resource(&server, &access_token).status, 401);
-    assert_eq!(refresh_demo(&server, &string(&tokens, "refresh_token")).status, 200);
+    assert_eq!(
+        refresh_demo(&server, &string(&tokens, "refresh_token")).status,
+        200
+    );
 }
 
 #[test]
@@ -33,16 +36,28 @@ fn revoking_a_refresh_token_revokes_its_whole_grant() {
     let server = TestServer::start(ServerConfig::default());
     let tokens = demo_tokens(&server).json();
     let refresh_token = string(&tokens, "refresh_token");
-    assert_eq!(revoke(&server, &refresh_token, Some("refresh_token")).status, 200);
-    assert_eq!(refresh_demo(&server, &refresh_token).json()["error"], json!("invalid_grant"));
-    assert_eq!(call_resource(&server, &string(&tokens, "access_token")).status, 401);
+    assert_eq!(
+        revoke(&server, &refresh_token, Some("refresh_token")).status,
+        200
+    );
+    assert_eq!(
+        refresh_demo(&server, &refresh_token).json()["error"],
+        json!("invalid_grant")
+    );
+    assert_eq!(
+        call_resource(&server, &string(&tokens, "access_token")).status,
+        401
+    );
 }
 
 #[test]
 fn a_misleading_token_type_hint_still_revokes() {
     let server = TestServer::start(ServerConfig::default());
     let refresh_token = string(&demo_tokens(&server).json(), "refresh_token");
-    assert_eq!(revoke(&server, &refresh_token, Some("access_token")).status, 200);
+    assert_eq!(
+        revoke(&server, &refresh_token, Some("access_token")).status,
+        200
+    );
     assert_eq!(refresh_demo(&server, &refresh_token).status, 400);
 }
 
@@ -55,7 +70,10 @@ fn revoking_an_unknown_token_is_200() {
 #[test]
 fn revocation_without_token_is_invalid_request() {
     let server = TestServer::start(ServerConfig::default());
-    let reply = post_form(&server.revocation_endpoint(), &[("client_id", DEMO_CLIENT_ID)]);
+    let reply = post_form(
+        &server.revocation_endpoint(),
+        &[("client_id", DEMO_CLIENT_ID)],
+    );
     assert_eq!(reply.status, 400);
     assert_eq!(reply.json()["error"], json!("invalid_request"));
 }
@@ -73,7 +91,10 @@ fn registration_returns_201_with_client_id_and_echoed_metadata() {
     assert_eq!(reply.status, 201, "{}", reply.text());
     let registered = reply.json();
     assert!(registered["client_id"].is_string());
-    assert!(registered.get("client_secret").is_none(), "public clients get no secret");
+    assert!(
+        registered.get("client_secret").is_none(),
+        "public clients get no secret"
+    );
     assert_eq!(registered["client_name"], json!("a test client"));
     assert_eq!(registered["redirect_uris"], json!([REDIRECT_URI]));
     assert_eq!(registered["token_endpoint_auth_method"], json!("none"));
@@ -83,7 +104,10 @@ fn registration_returns_201_with_client_id_and_echoed_metadata() {
 fn registered_public_client_can_run_a_whole_flow() {
     let server = TestServer::start(ServerConfig::default());
     let request = json!({ "redirect_uris": [REDIRECT_URI], "token_endpoint_auth_method": "none" });
-    let client_id = string(&post_json(&server.registration_endpoint(), &request).json(), "client_id");
+    let client_id = string(
+        &post_json(&server.registration_endpoint(), &request).json(),
+        "client_id",
+    );
 
     let pkce = common::pkce();
     let callback = get(&common::authorize_url(&server, &client_id, &pkce, &[]));
@@ -104,10 +128,15 @@ fn registered_public_client_can_run_a_whole_flow() {
 #[test]
 fn registration_defaults_to_client_secret_basic_with_a_secret() {
     let server = TestServer::start(ServerConfig::default());
-    let registered =
-        post_json(&server.registration_endpoint(), &json!({ "redirect_uris": [REDIRECT_URI] }))
-            .json();
-    assert_eq!(registered["token_endpoint_auth_method"], json!("client_secret_basic"));
+    let registered = post_json(
+        &server.registration_endpoint(),
+        &json!({ "redirect_uris": [REDIRECT_URI] }),
+    )
+    .json();
+    assert_eq!(
+        registered["token_endpoint_auth_method"],
+        json!("client_secret_basic")
+    );
     assert!(registered["client_secret"].is_string());
     assert_eq!(registered["client_secret_expires_at"], json!(0));
 }
@@ -115,7 +144,10 @@ fn registration_defaults_to_client_secret_basic_with_a_secret() {
 #[test]
 fn registration_without_redirect_uris_is_invalid_redirect_uri() {
     let server = TestServer::start(ServerConfig::default());
-    let reply = post_json(&server.registration_endpoint(), &json!({ "client_name": "x" }));
+    let reply = post_json(
+        &server.registration_endpoint(),
+        &json!({ "client_name": "x" }),
+    );
     assert_eq!(reply.status, 400);
     assert_eq!(reply.json()["error"], json!("invalid_redirect_uri"));
 }
@@ -123,7 +155,12 @@ fn registration_without_redirect_uris_is_invalid_redirect_uri() {
 #[test]
 fn registration_with_a_non_json_body_is_invalid_client_metadata() {
     let server = TestServer::start(ServerConfig::default());
-    let reply = post_raw(&server.registration_endpoint(), "application/json", b"[1]", &[]);
+    let reply = post_raw(
+        &server.registration_endpoint(),
+        "application/json",
+        b"[1]",
+        &[],
+    );
     assert_eq!(reply.status, 400);
     assert_eq!(reply.json()["error"], json!("invalid_client_metadata"));
 }
