@@ -283,7 +283,9 @@ impl ServerConfig {
     }
 
     /// What `/authorize` answers to valid requests. It can also be changed while the
-    /// server runs with [`TestServer::set_authorize_outcome`](crate::TestServer::set_authorize_outcome).
+    /// server runs, with [`TestServer::set_authorize_outcome`].
+    ///
+    /// [`TestServer::set_authorize_outcome`]: crate::TestServer::set_authorize_outcome
     #[must_use]
     pub fn authorize_outcome(mut self, outcome: AuthorizeOutcome) -> Self {
         self.authorize_outcome = outcome;
