@@ -6,7 +6,7 @@ use http::HeaderValue;
 use serde::{Deserialize, Serialize};
 
 use crate::discovered::Discovered;
-use crate::error::{BearerError, Rejected, RefreshError, RevocationError};
+use crate::error::{BearerError, RefreshError, Rejected, RevocationError};
 use crate::refreshing::Refreshing;
 use crate::revoking::{Revoking, TokenTypeHint};
 use crate::token::{TokenSet, TokenType};
@@ -69,7 +69,9 @@ impl Authorized {
     pub fn bearer(&self, now: SystemTime) -> Result<HeaderValue, BearerError> {
         let tokens = &self.0.tokens;
         if let TokenType::Other(name) = tokens.token_type() {
-            return Err(BearerError::NotBearer { token_type: name.clone() });
+            return Err(BearerError::NotBearer {
+                token_type: name.clone(),
+            });
         }
         if !tokens.is_fresh(now, self.0.discovered.client().skew_secs()) {
             return Err(BearerError::Expired);
@@ -86,7 +88,11 @@ impl Authorized {
     /// [`Expired`] once it is not. Never goes back: expiry is monotonic in
     /// `now`.
     pub fn check(self, now: SystemTime) -> Freshness {
-        if self.0.tokens.is_fresh(now, self.0.discovered.client().skew_secs()) {
+        if self
+            .0
+            .tokens
+            .is_fresh(now, self.0.discovered.client().skew_secs())
+        {
             Freshness::Fresh(self)
         } else {
             tracing::debug!(state = "Expired", "access token expired");
@@ -98,7 +104,10 @@ impl Authorized {
     /// `error="invalid_token"`, RFC 6750 §3.1) before its known expiry, or its
     /// expiry was unknown. Moves to [`Expired`] so the next step is a refresh.
     pub fn reject(self) -> Expired {
-        tracing::debug!(state = "Expired", "access token rejected by a resource server");
+        tracing::debug!(
+            state = "Expired",
+            "access token rejected by a resource server"
+        );
         Expired(self.0)
     }
 

@@ -1,5 +1,7 @@
 //! State `AwaitingCallback`: the person is at the authorization server.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -19,7 +21,7 @@ pub const MAX_CALLBACK_BYTES: usize = 16 * 1024;
 /// the redirect to the `redirect_uri`, and pass its URL to
 /// [`handle_callback`](Self::handle_callback). Not `Clone`: one authorization
 /// request yields at most one code exchange.
-#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[derive(PartialEq, Serialize, Deserialize)]
 pub struct AwaitingCallback {
     discovered: Discovered,
     state: CsrfState,
@@ -28,12 +30,30 @@ pub struct AwaitingCallback {
     authorization_url: Url,
 }
 
+impl fmt::Debug for AwaitingCallback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL's query holds `state`: show the endpoint only.
+        let mut endpoint = self.authorization_url.clone();
+        endpoint.set_query(None);
+        f.debug_struct("AwaitingCallback")
+            .field("discovered", &self.discovered)
+            .field("state", &self.state)
+            .field("code_verifier", &self.code_verifier)
+            .field("params", &self.params)
+            .field("authorization_endpoint", &endpoint.as_str())
+            .finish()
+    }
+}
+
 /// The parameters of one callback, each at most once.
 struct CallbackParams(Vec<(String, String)>);
 
 impl CallbackParams {
     fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -45,7 +65,13 @@ impl AwaitingCallback {
         params: AuthorizeParams,
         authorization_url: Url,
     ) -> Self {
-        Self { discovered, state, code_verifier, params, authorization_url }
+        Self {
+            discovered,
+            state,
+            code_verifier,
+            params,
+            authorization_url,
+        }
     }
 
     /// The URL to show the person.
@@ -99,7 +125,12 @@ impl AwaitingCallback {
         match self.finish(&params) {
             Ok(code) => {
                 tracing::debug!(state = "Exchanging", "callback accepted");
-                Ok(Exchanging::new(self.discovered, code, self.code_verifier, self.params))
+                Ok(Exchanging::new(
+                    self.discovered,
+                    code,
+                    self.code_verifier,
+                    self.params,
+                ))
             }
             Err(error) => Err(Rejected::new(None, error)),
         }
@@ -118,7 +149,9 @@ impl AwaitingCallback {
                 });
             }
             None if metadata.authorization_response_iss_parameter_supported => {
-                return Err(CallbackError::IssuerMissing { expected: expected.clone() });
+                return Err(CallbackError::IssuerMissing {
+                    expected: expected.clone(),
+                });
             }
             _ => {}
         }
@@ -138,9 +171,13 @@ impl AwaitingCallback {
 
 fn read_params(redirect: &str) -> Result<CallbackParams, CallbackError> {
     if redirect.len() > MAX_CALLBACK_BYTES {
-        return Err(CallbackError::TooLong { limit: MAX_CALLBACK_BYTES });
+        return Err(CallbackError::TooLong {
+            limit: MAX_CALLBACK_BYTES,
+        });
     }
-    let without_fragment = redirect.split_once('#').map_or(redirect, |(before, _)| before);
+    let without_fragment = redirect
+        .split_once('#')
+        .map_or(redirect, |(before, _)| before);
     let query = match without_fragment.split_once('?') {
         Some((_, query)) => query,
         // No `?`: a bare query, or a URL without one (then nothing to read).

@@ -105,16 +105,23 @@ impl ClientConfig {
     /// private-use scheme such as `com.example.app:/callback` (RFC 8252 §7.1);
     /// never plain `http` to another host, and never with a fragment.
     pub fn new(client_id: impl Into<String>, redirect_uri: &str) -> Result<Self, ConfigError> {
-        let redirect = Url::parse(redirect_uri)
-            .map_err(|source| ConfigError::InvalidUrl { what: "redirect_uri", source })?;
+        let redirect = Url::parse(redirect_uri).map_err(|source| ConfigError::InvalidUrl {
+            what: "redirect_uri",
+            source,
+        })?;
         // RFC 8252 §7.1: private-use schemes are reverse domain names, so they
         // hold a period; that also keeps out `javascript:`, `data:` and `file:`.
         let private_use = redirect.scheme().contains('.');
         if !private_use && !is_secure(&redirect) {
-            return Err(ConfigError::Insecure { what: "redirect_uri", url: redirect_uri.into() });
+            return Err(ConfigError::Insecure {
+                what: "redirect_uri",
+                url: redirect_uri.into(),
+            });
         }
         if redirect.fragment().is_some() {
-            return Err(ConfigError::RedirectUriWithFragment { url: redirect_uri.into() });
+            return Err(ConfigError::RedirectUriWithFragment {
+                url: redirect_uri.into(),
+            });
         }
         Ok(Self {
             client_id: client_id.into(),
@@ -212,7 +219,13 @@ mod tests {
     #[test]
     fn plain_http_redirect_uri_is_refused_off_loopback() {
         let err = ClientConfig::new("c", "http://app.example.com/cb").unwrap_err();
-        assert!(matches!(err, ConfigError::Insecure { what: "redirect_uri", .. }));
+        assert!(matches!(
+            err,
+            ConfigError::Insecure {
+                what: "redirect_uri",
+                ..
+            }
+        ));
     }
 
     #[test]

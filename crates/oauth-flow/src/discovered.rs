@@ -78,18 +78,28 @@ impl AuthorizeParams {
 
     fn validate(&self) -> Result<(), AuthorizeError> {
         // scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-        let scope_char = |b: u8| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b);
-        if let Some(bad) = self.scopes.iter().find(|s| s.is_empty() || !s.bytes().all(scope_char)) {
+        let scope_char =
+            |b: u8| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b);
+        if let Some(bad) = self
+            .scopes
+            .iter()
+            .find(|s| s.is_empty() || !s.bytes().all(scope_char))
+        {
             return Err(AuthorizeError::InvalidScope { scope: bad.clone() });
         }
         for resource in &self.resources {
             let usable = Url::parse(resource).is_ok_and(|url| url.fragment().is_none());
             if !usable {
-                return Err(AuthorizeError::InvalidResource { resource: resource.clone() });
+                return Err(AuthorizeError::InvalidResource {
+                    resource: resource.clone(),
+                });
             }
         }
         if let Some((name, _)) = self.extra.iter().find(|(name, _)| {
-            name.is_empty() || RESERVED.iter().any(|reserved| reserved.eq_ignore_ascii_case(name))
+            name.is_empty()
+                || RESERVED
+                    .iter()
+                    .any(|reserved| reserved.eq_ignore_ascii_case(name))
         }) {
             return Err(AuthorizeError::ReservedParameter { name: name.clone() });
         }
@@ -128,7 +138,10 @@ impl TryFrom<DiscoveredParts> for Discovered {
 
 impl From<Discovered> for DiscoveredParts {
     fn from(discovered: Discovered) -> Self {
-        Self { metadata: discovered.metadata, client: discovered.client }
+        Self {
+            metadata: discovered.metadata,
+            client: discovered.client,
+        }
     }
 }
 
@@ -142,7 +155,11 @@ impl Discovered {
     ) -> Result<Self, DiscoveryError> {
         metadata.validate()?;
         let auth_method = choose_auth_method(&metadata, &client)?;
-        Ok(Self { metadata, client, auth_method })
+        Ok(Self {
+            metadata,
+            client,
+            auth_method,
+        })
     }
 
     /// The server's metadata.
@@ -175,7 +192,9 @@ impl Discovered {
     ) -> Result<(AwaitingCallback, Url), AuthorizeError> {
         if let Some(methods) = &self.metadata.code_challenge_methods_supported {
             if !methods.iter().any(|m| m == "S256") && !self.client.lenient().s256_not_advertised {
-                return Err(AuthorizeError::S256NotAdvertised { advertised: methods.clone() });
+                return Err(AuthorizeError::S256NotAdvertised {
+                    advertised: methods.clone(),
+                });
             }
         }
         params.validate()?;
@@ -225,14 +244,22 @@ fn choose_auth_method(
         (None, None) => ClientAuthMethod::None,
         (None, Some(_)) => match &metadata.token_endpoint_auth_methods_supported {
             None => ClientAuthMethod::ClientSecretBasic,
-            Some(listed) => [ClientAuthMethod::ClientSecretBasic, ClientAuthMethod::ClientSecretPost]
-                .into_iter()
-                .find(|method| listed.iter().any(|l| l == method.as_str()))
-                .ok_or_else(|| DiscoveryError::NoSupportedAuthMethod { advertised: listed.clone() })?,
+            Some(listed) => [
+                ClientAuthMethod::ClientSecretBasic,
+                ClientAuthMethod::ClientSecretPost,
+            ]
+            .into_iter()
+            .find(|method| listed.iter().any(|l| l == method.as_str()))
+            .ok_or_else(|| DiscoveryError::NoSupportedAuthMethod {
+                advertised: listed.clone(),
+            })?,
         },
     };
     if method != ClientAuthMethod::None && client.secret().is_none() {
-        return Err(ConfigError::SecretRequired { method: method.as_str() }.into());
+        return Err(ConfigError::SecretRequired {
+            method: method.as_str(),
+        }
+        .into());
     }
     Ok(method)
 }

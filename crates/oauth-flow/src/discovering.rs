@@ -43,10 +43,17 @@ impl Discovering {
     ) -> Result<Self, ConfigError> {
         let issuer_url = parse_issuer(issuer)?;
         let url = well_known.url_for(&issuer_url);
-        let metadata_url = Endpoint::try_from(url.clone()).map_err(|_| {
-            ConfigError::NotARequestTarget { what: "metadata URL", url: url.into() }
-        })?;
-        Ok(Self { issuer: issuer.into(), well_known, metadata_url, client })
+        let metadata_url =
+            Endpoint::try_from(url.clone()).map_err(|_| ConfigError::NotARequestTarget {
+                what: "metadata URL",
+                url: url.into(),
+            })?;
+        Ok(Self {
+            issuer: issuer.into(),
+            well_known,
+            metadata_url,
+            client,
+        })
     }
 
     /// The issuer asked for.
@@ -87,7 +94,9 @@ impl Discovering {
             });
         }
         if received.too_large() {
-            return Err(DiscoveryError::BodyTooLarge { limit: MAX_BODY_BYTES });
+            return Err(DiscoveryError::BodyTooLarge {
+                limit: MAX_BODY_BYTES,
+            });
         }
         let Some(object) = received.object() else {
             return Err(DiscoveryError::NotJson {

@@ -80,7 +80,10 @@ impl TryFrom<Url> for Endpoint {
         if url.fragment().is_some() {
             return Err(EndpointError::NotARequestTarget);
         }
-        let uri = url.as_str().parse().map_err(|_| EndpointError::NotARequestTarget)?;
+        let uri = url
+            .as_str()
+            .parse()
+            .map_err(|_| EndpointError::NotARequestTarget)?;
         Ok(Self { url, uri })
     }
 }
@@ -137,7 +140,11 @@ mod tests {
             "ftp://as.example.com/token",
             "file:///etc/passwd",
         ] {
-            assert_eq!(Endpoint::parse(bad).unwrap_err(), EndpointError::Insecure, "{bad}");
+            assert_eq!(
+                Endpoint::parse(bad).unwrap_err(),
+                EndpointError::Insecure,
+                "{bad}"
+            );
         }
     }
 

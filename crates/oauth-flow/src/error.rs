@@ -54,7 +54,10 @@ impl OAuthError {
     /// Whether trying again later may succeed (`temporarily_unavailable`,
     /// `server_error`, `slow_down`).
     pub fn is_temporary(&self) -> bool {
-        matches!(self.error.as_str(), "temporarily_unavailable" | "server_error" | "slow_down")
+        matches!(
+            self.error.as_str(),
+            "temporarily_unavailable" | "server_error" | "slow_down"
+        )
     }
 }
 
@@ -130,7 +133,10 @@ impl<S, E> Rejected<S, E> {
 
 impl<S: fmt::Debug, E: fmt::Debug> fmt::Debug for Rejected<S, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Rejected").field("error", self.error()).field("state", self.state()).finish()
+        f.debug_struct("Rejected")
+            .field("error", self.error())
+            .field("state", self.state())
+            .finish()
     }
 }
 
@@ -278,7 +284,9 @@ pub enum DiscoveryError {
     /// A client secret is configured, but the server lists no client
     /// authentication method this library speaks. Choose one explicitly with
     /// [`ClientConfig::auth_method`](crate::ClientConfig::auth_method).
-    #[error("server supports none of client_secret_basic, client_secret_post (it lists {advertised:?})")]
+    #[error(
+        "server supports none of client_secret_basic, client_secret_post (it lists {advertised:?})"
+    )]
     NoSupportedAuthMethod {
         /// What it lists.
         advertised: Vec<String>,
@@ -390,7 +398,9 @@ pub enum TokenError {
     },
     /// The response is neither a token nor an OAuth error (an HTML error
     /// page, a proxy's message, a 5xx).
-    #[error("unexpected token endpoint response: HTTP {status}, content type {content_type:?}: {excerpt}")]
+    #[error(
+        "unexpected token endpoint response: HTTP {status}, content type {content_type:?}: {excerpt}"
+    )]
     UnexpectedResponse {
         /// The status.
         status: u16,

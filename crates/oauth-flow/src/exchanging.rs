@@ -35,7 +35,12 @@ impl Exchanging {
         code_verifier: CodeVerifier,
         params: AuthorizeParams,
     ) -> Self {
-        Self { discovered, code, code_verifier, params }
+        Self {
+            discovered,
+            code,
+            code_verifier,
+            params,
+        }
     }
 
     /// The token request: a form `POST` with the code, the `redirect_uri`, the
@@ -45,8 +50,11 @@ impl Exchanging {
     #[must_use]
     pub fn request(&self) -> Request<Vec<u8>> {
         let client = self.discovered.client();
-        let mut post =
-            FormPost::new(client.client_id(), client.secret(), self.discovered.auth_method());
+        let mut post = FormPost::new(
+            client.client_id(),
+            client.secret(),
+            self.discovered.auth_method(),
+        );
         post.pair("grant_type", "authorization_code")
             .pair("code", self.code.secret())
             .pair("redirect_uri", client.redirect_uri().as_str())
@@ -64,8 +72,12 @@ impl Exchanging {
         response: &Response<B>,
         now: SystemTime,
     ) -> Result<Authorized, TokenError> {
-        let tokens =
-            parse_token_response(response, now, self.params.scopes(), self.discovered.client())?;
+        let tokens = parse_token_response(
+            response,
+            now,
+            self.params.scopes(),
+            self.discovered.client(),
+        )?;
         tracing::debug!(state = "Authorized", "code exchanged");
         Ok(Authorized::from(Grant {
             discovered: self.discovered,

@@ -81,7 +81,9 @@ pub(crate) fn encode_component(value: &str) -> String {
 
 /// Builds a form body from pairs.
 pub(crate) fn encode<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
 }
 
 #[cfg(test)]
@@ -91,7 +93,10 @@ mod tests {
     #[test]
     fn plus_is_a_space_and_escapes_are_decoded_once() {
         let pairs = decode("error_description=The+user%20said+%2Bno%252B").unwrap();
-        assert_eq!(pairs, [("error_description".into(), "The user said +no%2B".into())]);
+        assert_eq!(
+            pairs,
+            [("error_description".into(), "The user said +no%2B".into())]
+        );
     }
 
     #[test]

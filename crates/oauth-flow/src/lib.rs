@@ -1,7 +1,10 @@
 //! Sans-IO OAuth 2.0 client flows. (The full manual is being written.)
 #![forbid(unsafe_code)]
 // Library code handles every failure; tests may unwrap.
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod authorized;
 mod awaiting;

@@ -45,10 +45,15 @@ impl WellKnown {
 /// Checks an issuer identifier (RFC 8414 §2): an `https` URL (plain `http` on
 /// loopback only) with no query and no fragment.
 pub(crate) fn parse_issuer(issuer: &str) -> Result<Url, ConfigError> {
-    let url =
-        Url::parse(issuer).map_err(|source| ConfigError::InvalidUrl { what: "issuer", source })?;
+    let url = Url::parse(issuer).map_err(|source| ConfigError::InvalidUrl {
+        what: "issuer",
+        source,
+    })?;
     if !is_secure(&url) {
-        return Err(ConfigError::Insecure { what: "issuer", url: issuer.into() });
+        return Err(ConfigError::Insecure {
+            what: "issuer",
+            url: issuer.into(),
+        });
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(ConfigError::IssuerWithQueryOrFragment { url: issuer.into() });
@@ -66,8 +71,11 @@ pub(crate) fn issuer_matches(expected: &str, found: &str) -> bool {
     if expected == found {
         return true;
     }
-    let (longer, shorter) =
-        if expected.len() > found.len() { (expected, found) } else { (found, expected) };
+    let (longer, shorter) = if expected.len() > found.len() {
+        (expected, found)
+    } else {
+        (found, expected)
+    };
     longer.strip_suffix('/') == Some(shorter)
         && Url::parse(shorter).is_ok_and(|url| url.path() == "/" && !shorter.ends_with('/'))
 }
@@ -140,14 +148,18 @@ impl AuthorizationServerMetadata {
             Some(_) => return Err(invalid("issuer", "a string")),
             None => return Err(DiscoveryError::MissingMember { member: "issuer" }),
         };
-        let authorization_endpoint = required_endpoint(take("authorization_endpoint"), "authorization_endpoint")?;
+        let authorization_endpoint =
+            required_endpoint(take("authorization_endpoint"), "authorization_endpoint")?;
         let token_endpoint = required_endpoint(take("token_endpoint"), "token_endpoint")?;
         let scopes_supported = strings(take("scopes_supported"), "scopes_supported")?;
         let response_types_supported =
             strings(take("response_types_supported"), "response_types_supported")?;
-        let grant_types_supported = strings(take("grant_types_supported"), "grant_types_supported")?;
-        let code_challenge_methods_supported =
-            strings(take("code_challenge_methods_supported"), "code_challenge_methods_supported")?;
+        let grant_types_supported =
+            strings(take("grant_types_supported"), "grant_types_supported")?;
+        let code_challenge_methods_supported = strings(
+            take("code_challenge_methods_supported"),
+            "code_challenge_methods_supported",
+        )?;
         let token_endpoint_auth_methods_supported = strings(
             take("token_endpoint_auth_methods_supported"),
             "token_endpoint_auth_methods_supported",
@@ -191,7 +203,9 @@ impl AuthorizationServerMetadata {
             // Each entry is a space-separated set (RFC 8414 §2); `code` alone
             // is what this flow needs.
             if !types.iter().any(|t| t == "code") {
-                return Err(DiscoveryError::CodeFlowUnsupported { advertised: types.clone() });
+                return Err(DiscoveryError::CodeFlowUnsupported {
+                    advertised: types.clone(),
+                });
             }
         }
         Ok(())
@@ -202,23 +216,38 @@ fn invalid(member: &'static str, expected: &'static str) -> DiscoveryError {
     DiscoveryError::InvalidMember { member, expected }
 }
 
-fn required_endpoint(value: Option<Value>, member: &'static str) -> Result<Endpoint, DiscoveryError> {
+fn required_endpoint(
+    value: Option<Value>,
+    member: &'static str,
+) -> Result<Endpoint, DiscoveryError> {
     endpoint(value, member)?.ok_or(DiscoveryError::MissingMember { member })
 }
 
-fn endpoint(value: Option<Value>, member: &'static str) -> Result<Option<Endpoint>, DiscoveryError> {
+fn endpoint(
+    value: Option<Value>,
+    member: &'static str,
+) -> Result<Option<Endpoint>, DiscoveryError> {
     let Some(value) = value else { return Ok(None) };
-    let Value::String(text) = value else { return Err(invalid(member, "a URL string")) };
+    let Value::String(text) = value else {
+        return Err(invalid(member, "a URL string"));
+    };
     let url = Url::parse(&text).map_err(|_| invalid(member, "an absolute URL"))?;
     if !is_secure(&url) {
         return Err(DiscoveryError::InsecureEndpoint { member, url: text });
     }
-    Endpoint::try_from(url).map(Some).map_err(|_| invalid(member, "an HTTP request target"))
+    Endpoint::try_from(url)
+        .map(Some)
+        .map_err(|_| invalid(member, "an HTTP request target"))
 }
 
-fn strings(value: Option<Value>, member: &'static str) -> Result<Option<Vec<String>>, DiscoveryError> {
+fn strings(
+    value: Option<Value>,
+    member: &'static str,
+) -> Result<Option<Vec<String>>, DiscoveryError> {
     let Some(value) = value else { return Ok(None) };
-    let Value::Array(items) = value else { return Err(invalid(member, "an array of strings")) };
+    let Value::Array(items) = value else {
+        return Err(invalid(member, "an array of strings"));
+    };
     items
         .into_iter()
         .map(|item| match item {
@@ -239,38 +268,62 @@ mod tests {
 
     #[test]
     fn rfc8414_url_inserts_the_well_known_segment_before_the_issuer_path() {
-        let url = WellKnown::OAuthAuthorizationServer.url_for(&issuer("https://github.com/login/oauth"));
-        assert_eq!(url.as_str(), "https://github.com/.well-known/oauth-authorization-server/login/oauth");
+        let url =
+            WellKnown::OAuthAuthorizationServer.url_for(&issuer("https://github.com/login/oauth"));
+        assert_eq!(
+            url.as_str(),
+            "https://github.com/.well-known/oauth-authorization-server/login/oauth"
+        );
     }
 
     #[test]
     fn rfc8414_url_drops_a_terminating_slash_of_the_issuer_path() {
-        let with = WellKnown::OAuthAuthorizationServer.url_for(&issuer("https://as.example.com/t/"));
-        let without = WellKnown::OAuthAuthorizationServer.url_for(&issuer("https://as.example.com/t"));
+        let with =
+            WellKnown::OAuthAuthorizationServer.url_for(&issuer("https://as.example.com/t/"));
+        let without =
+            WellKnown::OAuthAuthorizationServer.url_for(&issuer("https://as.example.com/t"));
         assert_eq!(with, without);
-        assert_eq!(with.as_str(), "https://as.example.com/.well-known/oauth-authorization-server/t");
+        assert_eq!(
+            with.as_str(),
+            "https://as.example.com/.well-known/oauth-authorization-server/t"
+        );
     }
 
     #[test]
     fn rfc8414_url_for_an_issuer_without_path() {
         for text in ["https://as.example.com", "https://as.example.com/"] {
             let url = WellKnown::OAuthAuthorizationServer.url_for(&issuer(text));
-            assert_eq!(url.as_str(), "https://as.example.com/.well-known/oauth-authorization-server");
+            assert_eq!(
+                url.as_str(),
+                "https://as.example.com/.well-known/oauth-authorization-server"
+            );
         }
     }
 
     #[test]
     fn openid_configuration_url_is_appended_to_the_issuer() {
         let url = WellKnown::OpenIdConfiguration.url_for(&issuer("https://as.example.com/tenant/"));
-        assert_eq!(url.as_str(), "https://as.example.com/tenant/.well-known/openid-configuration");
+        assert_eq!(
+            url.as_str(),
+            "https://as.example.com/tenant/.well-known/openid-configuration"
+        );
         let root = WellKnown::OpenIdConfiguration.url_for(&issuer("https://as.example.com"));
-        assert_eq!(root.as_str(), "https://as.example.com/.well-known/openid-configuration");
+        assert_eq!(
+            root.as_str(),
+            "https://as.example.com/.well-known/openid-configuration"
+        );
     }
 
     #[test]
     fn issuer_with_empty_path_matches_the_same_issuer_with_one_slash() {
-        assert!(issuer_matches("https://accounts.google.com/", "https://accounts.google.com"));
-        assert!(issuer_matches("https://accounts.google.com", "https://accounts.google.com/"));
+        assert!(issuer_matches(
+            "https://accounts.google.com/",
+            "https://accounts.google.com"
+        ));
+        assert!(issuer_matches(
+            "https://accounts.google.com",
+            "https://accounts.google.com/"
+        ));
     }
 
     #[test]

@@ -84,8 +84,14 @@ impl FlowState {
     /// state's secrets (tokens, verifier, client secret) in clear: store it
     /// where only the user can read it. It is zeroized when dropped.
     pub fn to_snapshot(&self) -> Result<Zeroizing<String>, PersistError> {
-        let envelope = EnvelopeOut { format: FORMAT, version: SNAPSHOT_VERSION, state: self };
-        serde_json::to_string(&envelope).map(Zeroizing::new).map_err(PersistError::Invalid)
+        let envelope = EnvelopeOut {
+            format: FORMAT,
+            version: SNAPSHOT_VERSION,
+            state: self,
+        };
+        serde_json::to_string(&envelope)
+            .map(Zeroizing::new)
+            .map_err(PersistError::Invalid)
     }
 
     /// Reads a snapshot written by [`to_snapshot`](Self::to_snapshot). A
@@ -94,7 +100,9 @@ impl FlowState {
     /// checked again as they are read.
     pub fn from_snapshot(text: &str) -> Result<Self, PersistError> {
         if text.len() > MAX_SNAPSHOT_BYTES {
-            return Err(PersistError::TooLarge { limit: MAX_SNAPSHOT_BYTES });
+            return Err(PersistError::TooLarge {
+                limit: MAX_SNAPSHOT_BYTES,
+            });
         }
         let Ok(Value::Object(mut envelope)) = serde_json::from_str::<Value>(text) else {
             return Err(PersistError::NotASnapshot);
@@ -106,7 +114,10 @@ impl FlowState {
         match version {
             Some(SNAPSHOT_VERSION) => {}
             Some(found) => {
-                return Err(PersistError::UnsupportedVersion { found, supported: SNAPSHOT_VERSION });
+                return Err(PersistError::UnsupportedVersion {
+                    found,
+                    supported: SNAPSHOT_VERSION,
+                });
             }
             None => return Err(PersistError::NotASnapshot),
         }

@@ -31,7 +31,10 @@ mod tests {
     #[test]
     fn s256_matches_the_rfc7636_appendix_b_example() {
         let verifier = CodeVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
-        assert_eq!(s256_challenge(&verifier), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(
+            s256_challenge(&verifier),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
     }
 
     #[test]
@@ -39,7 +42,11 @@ mod tests {
         let mut rng = rand_chacha::ChaCha20Rng::from_seed([7; 32]);
         let value = random_value(&mut rng);
         assert_eq!(value.len(), 43);
-        assert!(value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert!(
+            value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        );
         assert_ne!(value, random_value(&mut rng));
     }
 

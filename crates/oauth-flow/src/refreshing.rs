@@ -6,7 +6,7 @@ use http::{Request, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::authorized::{Authorized, Grant};
-use crate::error::{Rejected, RefreshError, TokenError};
+use crate::error::{RefreshError, Rejected, TokenError};
 use crate::request::FormPost;
 use crate::secret::RefreshToken;
 use crate::token::parse_token_response;
@@ -29,7 +29,10 @@ impl Refreshing {
             return Err(Rejected::new(grant, RefreshError::NoRefreshToken));
         };
         tracing::debug!(state = "Refreshing", "refresh started");
-        Ok(Self { grant, refresh_token })
+        Ok(Self {
+            grant,
+            refresh_token,
+        })
     }
 
     /// The refresh request: a form `POST` with the refresh token, the
@@ -39,8 +42,13 @@ impl Refreshing {
     pub fn request(&self) -> Request<Vec<u8>> {
         let discovered = &self.grant.discovered;
         let client = discovered.client();
-        let mut post = FormPost::new(client.client_id(), client.secret(), discovered.auth_method());
-        post.pair("grant_type", "refresh_token").pair("refresh_token", self.refresh_token.secret());
+        let mut post = FormPost::new(
+            client.client_id(),
+            client.secret(),
+            discovered.auth_method(),
+        );
+        post.pair("grant_type", "refresh_token")
+            .pair("refresh_token", self.refresh_token.secret());
         for resource in &self.grant.resources {
             post.pair("resource", resource);
         }
@@ -62,19 +70,31 @@ impl Refreshing {
         response: &Response<B>,
         now: SystemTime,
     ) -> Result<Authorized, Rejected<Authorized, TokenError>> {
-        let Grant { discovered, tokens, resources } = self.grant;
+        let Grant {
+            discovered,
+            tokens,
+            resources,
+        } = self.grant;
         match parse_token_response(response, now, tokens.scopes(), discovered.client()) {
             Ok(new) => {
                 tracing::debug!(state = "Authorized", "tokens refreshed");
                 let tokens = tokens.merge_refreshed(new);
-                Ok(Authorized::from(Grant { discovered, tokens, resources }))
+                Ok(Authorized::from(Grant {
+                    discovered,
+                    tokens,
+                    resources,
+                }))
             }
             Err(error) => {
                 let mut tokens = tokens;
                 if error.needs_reauthorization() {
                     tokens.drop_refresh_token();
                 }
-                let previous = Authorized::from(Grant { discovered, tokens, resources });
+                let previous = Authorized::from(Grant {
+                    discovered,
+                    tokens,
+                    resources,
+                });
                 Err(Rejected::new(previous, error))
             }
         }

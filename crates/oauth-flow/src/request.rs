@@ -16,7 +16,9 @@ const JSON: &str = "application/json";
 pub(crate) fn get_json(uri: http::Uri) -> Request<Vec<u8>> {
     let mut request = Request::new(Vec::new());
     *request.uri_mut() = uri;
-    request.headers_mut().insert(header::ACCEPT, HeaderValue::from_static(JSON));
+    request
+        .headers_mut()
+        .insert(header::ACCEPT, HeaderValue::from_static(JSON));
     request
 }
 
@@ -33,7 +35,10 @@ impl<'a> FormPost<'a> {
         secret: Option<&'a ClientSecret>,
         method: ClientAuthMethod,
     ) -> Self {
-        let mut post = Self { pairs: Vec::new(), basic: None };
+        let mut post = Self {
+            pairs: Vec::new(),
+            basic: None,
+        };
         match (method, secret) {
             (ClientAuthMethod::ClientSecretBasic, Some(secret)) => {
                 post.basic = Some(basic_authorization(client_id, secret));
@@ -78,9 +83,11 @@ fn basic_authorization(client_id: &str, secret: &ClientSecret) -> HeaderValue {
         form::encode_component(client_id),
         form::encode_component(secret.secret())
     ));
-    let encoded = zeroize::Zeroizing::new(format!("Basic {}", STANDARD.encode(credentials.as_bytes())));
+    let encoded =
+        zeroize::Zeroizing::new(format!("Basic {}", STANDARD.encode(credentials.as_bytes())));
     // Base64 output is always a valid header value.
-    let mut value = HeaderValue::from_str(&encoded).unwrap_or_else(|_| HeaderValue::from_static(""));
+    let mut value =
+        HeaderValue::from_str(&encoded).unwrap_or_else(|_| HeaderValue::from_static(""));
     value.set_sensitive(true);
     value
 }
@@ -92,7 +99,10 @@ mod tests {
     #[test]
     fn basic_credentials_are_form_encoded_before_base64() {
         let value = basic_authorization("my client/1", &ClientSecret::new("p+ss:w/rd=%"));
-        assert_eq!(value, "Basic bXkrY2xpZW50JTJGMTpwJTJCc3MlM0F3JTJGcmQlM0QlMjU=");
+        assert_eq!(
+            value,
+            "Basic bXkrY2xpZW50JTJGMTpwJTJCc3MlM0F3JTJGcmQlM0QlMjU="
+        );
         assert!(value.is_sensitive());
     }
 }

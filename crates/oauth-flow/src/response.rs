@@ -85,7 +85,9 @@ fn redact_credentials(text: &str) -> String {
             .unwrap_or(after.len());
         out.push_str(&after[..value_start]);
         let value = &after[value_start..];
-        let value_len = value.find(['"', '&', ',', '}', ' ', '\n']).unwrap_or(value.len());
+        let value_len = value
+            .find(['"', '&', ',', '}', ' ', '\n'])
+            .unwrap_or(value.len());
         if value_len > 0 {
             out.push_str("[redacted]");
         }
@@ -100,7 +102,13 @@ fn next_credential(text: &str) -> Option<(&str, &str, &str)> {
         .iter()
         .filter_map(|name| text.find(name).map(|at| (at, *name)))
         .min_by_key(|(at, name)| (*at, usize::MAX - name.len()))
-        .map(|(at, name)| (&text[..at], &text[at..at + name.len()], &text[at + name.len()..]))
+        .map(|(at, name)| {
+            (
+                &text[..at],
+                &text[at..at + name.len()],
+                &text[at + name.len()..],
+            )
+        })
 }
 
 /// The response parts the handlers look at, borrowed.
@@ -114,7 +122,10 @@ pub(crate) struct Received<'a> {
 impl<'a> Received<'a> {
     pub(crate) fn of<B: AsRef<[u8]>>(response: &'a Response<B>) -> Self {
         let header_text = |name| {
-            response.headers().get(name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            response
+                .headers()
+                .get(name)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         };
         Self {
             status: response.status(),

@@ -83,7 +83,11 @@ impl Revoking {
             },
         };
         tracing::debug!(state = "Revoking", "revocation started");
-        Ok(Self { grant, endpoint, target })
+        Ok(Self {
+            grant,
+            endpoint,
+            target,
+        })
     }
 
     /// The revocation request: a form `POST` of `token` and
@@ -96,8 +100,13 @@ impl Revoking {
             Target::AccessToken(token) => (token.secret(), TokenTypeHint::AccessToken),
             Target::RefreshToken(token) => (token.secret(), TokenTypeHint::RefreshToken),
         };
-        let mut post = FormPost::new(client.client_id(), client.secret(), discovered.auth_method());
-        post.pair("token", token).pair("token_type_hint", hint.as_str());
+        let mut post = FormPost::new(
+            client.client_id(),
+            client.secret(),
+            discovered.auth_method(),
+        );
+        post.pair("token", token)
+            .pair("token_type_hint", hint.as_str());
         post.into_request(&self.endpoint)
     }
 
@@ -111,14 +120,21 @@ impl Revoking {
         let received = Received::of(response);
         let status = received.status;
         let error = if status.is_redirection() {
-            RevocationError::Redirect { status: status.as_u16() }
+            RevocationError::Redirect {
+                status: status.as_u16(),
+            }
         } else if let Some(error) = received.object().as_ref().and_then(OAuthError::from_object) {
             RevocationError::Server(error)
         } else if status.is_success() {
             tracing::debug!(state = "Revoked", "token revoked");
-            return Ok(Revoked { discovered: self.grant.discovered });
+            return Ok(Revoked {
+                discovered: self.grant.discovered,
+            });
         } else {
-            RevocationError::UnexpectedResponse { status: status.as_u16(), excerpt: received.excerpt() }
+            RevocationError::UnexpectedResponse {
+                status: status.as_u16(),
+                excerpt: received.excerpt(),
+            }
         };
         Err(Rejected::new(self, error))
     }

@@ -24,7 +24,11 @@ pub enum TokenType {
 
 impl From<String> for TokenType {
     fn from(name: String) -> Self {
-        if name.eq_ignore_ascii_case("bearer") { Self::Bearer } else { Self::Other(name) }
+        if name.eq_ignore_ascii_case("bearer") {
+            Self::Bearer
+        } else {
+            Self::Other(name)
+        }
     }
 }
 
@@ -144,7 +148,8 @@ impl TokenSet {
     /// When the access token expires, if the server said (`expires_in`) or a
     /// default lifetime was configured. `None`: unknown.
     pub fn expires_at(&self) -> Option<SystemTime> {
-        self.lifetime.map(|lifetime| to_time(self.issued_at.saturating_add(lifetime)))
+        self.lifetime
+            .map(|lifetime| to_time(self.issued_at.saturating_add(lifetime)))
     }
 
     /// What the server got wrong that the parser let through.
@@ -161,9 +166,14 @@ impl TokenSet {
     /// `now` is before the expiry minus the skew margin. The margin is capped at
     /// half the lifetime, so a short-lived token is not born expired.
     pub(crate) fn is_fresh(&self, now: SystemTime, skew_secs: u64) -> bool {
-        let Some(lifetime) = self.lifetime else { return true };
+        let Some(lifetime) = self.lifetime else {
+            return true;
+        };
         let margin = skew_secs.min(lifetime / 2);
-        let refresh_at = self.issued_at.saturating_add(lifetime).saturating_sub(margin);
+        let refresh_at = self
+            .issued_at
+            .saturating_add(lifetime)
+            .saturating_sub(margin);
         unix_seconds(now) < refresh_at
     }
 
@@ -190,11 +200,14 @@ impl TokenSet {
 }
 
 pub(crate) fn unix_seconds(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |since| since.as_secs())
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
 }
 
 fn to_time(seconds: u64) -> SystemTime {
-    UNIX_EPOCH.checked_add(Duration::from_secs(seconds)).unwrap_or(UNIX_EPOCH)
+    UNIX_EPOCH
+        .checked_add(Duration::from_secs(seconds))
+        .unwrap_or(UNIX_EPOCH)
 }
 
 /// Reads a token endpoint response.
@@ -218,7 +231,9 @@ pub(crate) fn parse_token_response<B: AsRef<[u8]>>(
         });
     }
     if received.too_large() {
-        return Err(TokenError::BodyTooLarge { limit: MAX_BODY_BYTES });
+        return Err(TokenError::BodyTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
     }
     let object = received.object();
     if let Some(error) = object.as_ref().and_then(OAuthError::from_object) {
@@ -285,7 +300,14 @@ fn read_members(
         Some(Value::String(text)) => (split_scope(&text), Some(text)),
         Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
             deviations.push(Deviation::ScopeArray);
-            (items.iter().filter_map(Value::as_str).flat_map(split_scope).collect(), None)
+            (
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .flat_map(split_scope)
+                    .collect(),
+                None,
+            )
         }
         Some(_) => {
             deviations.push(Deviation::ScopeInvalid);
@@ -308,7 +330,10 @@ fn read_members(
 }
 
 fn split_scope(text: &str) -> Vec<String> {
-    text.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    text.split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// RFC 6749 Appendix A.12: `access_token = 1*VSCHAR`. Checking it here also
