@@ -11,7 +11,6 @@ use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::http::header::CONTENT_TYPE;
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,7 +18,7 @@ use tokio::sync::oneshot;
 
 use crate::clock::Clock;
 use crate::config::{AuthorizeOutcome, ServerConfig};
-use crate::form::Form;
+use crate::form::{Form, is_form};
 use crate::quirks::{Quirk, Quirks};
 use crate::record::RecordedRequest;
 use crate::store::{Store, random_value};
@@ -314,11 +313,7 @@ async fn record(State(shared): State<Arc<Shared>>, request: Request, next: Next)
         return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
     };
 
-    let is_form = parts
-        .headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let is_form = is_form(&parts.headers);
     let recorded = RecordedRequest {
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
