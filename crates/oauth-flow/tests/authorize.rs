@@ -166,7 +166,7 @@ fn extra_parameters_cannot_override_the_flow_parameters() {
 #[test]
 fn extras_resources_and_scopes_are_appended_and_endpoint_query_is_kept() {
     let scenario = Scenario::new().metadata(|m| {
-        m["authorization_endpoint"] = json!("https://as.example.com/authorize?tenant=t1")
+        m["authorization_endpoint"] = json!("https://as.example.com/authorize?tenant=t1");
     });
     let params = AuthorizeParams::new()
         .scope("read")

@@ -368,7 +368,7 @@ mod client_authentication_choice {
                     .auth_method(ClientAuthMethod::ClientSecretPost)
             })
             .metadata(|m| {
-                m["token_endpoint_auth_methods_supported"] = json!(["client_secret_basic"])
+                m["token_endpoint_auth_methods_supported"] = json!(["client_secret_basic"]);
             });
         assert_eq!(
             scenario.discovered().auth_method(),

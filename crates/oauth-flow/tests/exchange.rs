@@ -11,12 +11,14 @@ use oauth_flow::{
 use serde_json::json;
 use support::*;
 
+#[allow(clippy::needless_pass_by_value)]
 fn exchange(response: http::Response<Vec<u8>>) -> Result<oauth_flow::Authorized, TokenError> {
     Scenario::new()
         .exchanging()
         .handle_response(&response, at(0))
 }
 
+#[allow(clippy::needless_pass_by_value)]
 fn exchange_json(body: serde_json::Value) -> Result<oauth_flow::Authorized, TokenError> {
     exchange(json_response(200, &body))
 }

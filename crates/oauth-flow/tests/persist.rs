@@ -6,6 +6,7 @@ use oauth_flow::{FlowState, PersistError, TokenTypeHint};
 use serde_json::{Value, json};
 use support::*;
 
+#[allow(clippy::needless_pass_by_value)]
 fn round_trip(state: FlowState) -> FlowState {
     let text = state.to_snapshot().unwrap();
     let back = FlowState::from_snapshot(&text).unwrap();

@@ -1,6 +1,6 @@
 //! A scenario builder that starts a test in any state, with canned responses.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::unused_self)]
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
