@@ -398,9 +398,7 @@ pub enum TokenError {
     },
     /// The response is neither a token nor an OAuth error (an HTML error
     /// page, a proxy's message, a 5xx).
-    #[error(
-        "unexpected token endpoint response: HTTP {status}, content type {content_type:?}: {excerpt}"
-    )]
+    #[error("unexpected token endpoint response: HTTP {status}, {content_type:?}: {excerpt}")]
     UnexpectedResponse {
         /// The status.
         status: u16,

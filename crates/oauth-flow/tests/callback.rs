@@ -153,7 +153,8 @@ fn iss_is_compared_even_when_not_advertised() {
 fn iss_mismatch_hides_the_error_text_of_a_mixed_up_server() {
     let (error, _) = refused(&Scenario::new(), |s| {
         format!(
-            "?error=access_denied&error_description=Call+evil&state={s}&iss=https%3A%2F%2Fevil.example"
+            "?error=access_denied&error_description=Call+evil&state={s}\
+             &iss=https%3A%2F%2Fevil.example"
         )
     });
     assert!(matches!(error, CallbackError::IssuerMismatch { .. }));
@@ -171,7 +172,8 @@ fn error_redirect_without_iss_is_refused_when_iss_is_advertised() {
 fn error_redirect_is_decoded_into_the_servers_error() {
     let (error, kept) = refused(&Scenario::new(), |s| {
         format!(
-            "{REDIRECT}?error=access_denied&error_description=The+user+has+denied+your+application+access.\
+            "{REDIRECT}?error=access_denied\
+             &error_description=The+user+has+denied+your+application+access.\
              &error_uri=https%3A%2F%2Fas.example.com%2Fdocs%23access-denied&state={s}&iss={ISS}"
         )
     });
@@ -190,7 +192,8 @@ fn error_redirect_is_decoded_into_the_servers_error() {
 fn percent_twenty_in_the_description_is_decoded() {
     let (error, _) = refused(&Scenario::new(), |s| {
         format!(
-            "?error=invalid_request&error_description=code%20challenge%20required&state={s}&iss={ISS}"
+            "?error=invalid_request&error_description=code%20challenge%20required\
+             &state={s}&iss={ISS}"
         )
     });
     let CallbackError::Authorization(error) = error else {

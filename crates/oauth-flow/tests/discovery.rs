@@ -126,7 +126,8 @@ fn not_found_is_a_status_error_with_an_excerpt() {
         .handle_response(&response)
         .unwrap_err();
     assert!(
-        matches!(&err, DiscoveryError::Status { status: 404, excerpt } if excerpt.as_str() == "no such document")
+        matches!(&err, DiscoveryError::Status { status: 404, excerpt }
+            if excerpt.as_str() == "no such document")
     );
 }
 
@@ -138,7 +139,8 @@ fn html_page_from_a_catch_all_route_is_not_metadata() {
         .handle_response(&response)
         .unwrap_err();
     assert!(
-        matches!(err, DiscoveryError::NotJson { content_type: Some(ref ct), .. } if ct == "text/html")
+        matches!(err, DiscoveryError::NotJson { content_type: Some(ref ct), .. }
+            if ct == "text/html")
     );
 }
 

@@ -189,7 +189,9 @@ mod expires_in {
         )
         .unwrap();
         assert!(authorized.bearer(at(10_000_000)).is_ok());
-        let huge_string = json!({"access_token": "AT", "token_type": "Bearer", "expires_in": "99999999999999999999999"});
+        let huge_string = json!({
+            "access_token": "AT", "token_type": "Bearer", "expires_in": "99999999999999999999999"
+        });
         assert!(exchange_json(huge_string).is_ok());
     }
 }
@@ -335,7 +337,9 @@ fn form_encoded_error_with_status_200_is_decoded() {
     let response = respond(
         200,
         Some("application/x-www-form-urlencoded"),
-        "error=incorrect_client_credentials&error_description=The+client_id+and%2For+client_secret+passed+are+incorrect.&error_uri=https%3A%2F%2Fdocs.github.com%2F",
+        "error=incorrect_client_credentials\
+         &error_description=The+client_id+and%2For+client_secret+passed+are+incorrect.\
+         &error_uri=https%3A%2F%2Fdocs.github.com%2F",
     );
     let TokenError::Server(error) = exchange(response).unwrap_err() else {
         panic!()
@@ -402,7 +406,8 @@ fn server_error_page_is_retryable_but_never_a_success() {
 fn token_body_with_an_error_status_is_not_a_success() {
     let err = exchange(json_response(500, &bearer("AT", 60, None))).unwrap_err();
     assert!(
-        matches!(&err, TokenError::UnexpectedResponse { excerpt, .. } if !excerpt.as_str().contains("AT\""))
+        matches!(&err, TokenError::UnexpectedResponse { excerpt, .. }
+            if !excerpt.as_str().contains("AT\""))
     );
 }
 

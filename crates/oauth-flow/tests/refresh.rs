@@ -52,9 +52,14 @@ fn refresh_request_sends_the_refresh_token_and_resources() {
 fn refresh_without_new_refresh_token_keeps_the_old_one() {
     // Google, Salesforce, Zoho: no rotation.
     for body in [
-        json!({"access_token": "AT2", "api_domain": "https://api.example.com", "token_type": "Bearer", "expires_in": 3600}),
-        json!({"access_token": "AT2", "token_type": "Bearer", "expires_in": 3600, "refresh_token": null}),
-        json!({"access_token": "AT2", "token_type": "Bearer", "expires_in": 3600, "refresh_token": ""}),
+        json!({
+            "access_token": "AT2", "api_domain": "https://api.example.com",
+            "token_type": "Bearer", "expires_in": 3600
+        }),
+        json!({"access_token": "AT2", "token_type": "Bearer", "expires_in": 3600,
+               "refresh_token": null}),
+        json!({"access_token": "AT2", "token_type": "Bearer", "expires_in": 3600,
+               "refresh_token": ""}),
     ] {
         let authorized = refreshing(&bearer("AT", 60, Some("RT")))
             .handle_response(&json_response(200, &body), at(100))
@@ -84,7 +89,9 @@ fn rotated_refresh_token_replaces_the_old_one() {
 
 #[test]
 fn refresh_without_scope_keeps_the_granted_scopes() {
-    let first = json!({"access_token": "AT", "token_type": "Bearer", "refresh_token": "RT", "scope": "a b"});
+    let first = json!({
+        "access_token": "AT", "token_type": "Bearer", "refresh_token": "RT", "scope": "a b"
+    });
     let authorized = refreshing(&first)
         .handle_response(&json_response(200, &bearer("AT2", 60, None)), at(1))
         .unwrap();
@@ -149,7 +156,11 @@ fn server_failure_is_retryable_and_keeps_the_refresh_token() {
 
 #[test]
 fn server_error_reaches_the_caller_intact() {
-    let body = json!({"error": "invalid_client", "error_description": "bad secret", "error_uri": "https://as.example.com/e"});
+    let body = json!({
+        "error": "invalid_client",
+        "error_description": "bad secret",
+        "error_uri": "https://as.example.com/e"
+    });
     let rejected = refreshing(&bearer("AT", 60, Some("RT")))
         .handle_response(&json_response(401, &body), at(10))
         .unwrap_err();
