@@ -77,9 +77,8 @@ impl Authorized {
             return Err(BearerError::Expired);
         }
         let value = zeroize::Zeroizing::new(format!("Bearer {}", tokens.access_token().secret()));
-        // The parser admits only visible ASCII tokens, which always make a
-        // valid header value; the fallback is unreachable.
-        let mut header = HeaderValue::from_str(&value).map_err(|_| BearerError::Expired)?;
+        // The parser admits only visible ASCII; a hand-edited snapshot may not.
+        let mut header = HeaderValue::from_str(&value).map_err(|_| BearerError::InvalidToken)?;
         header.set_sensitive(true);
         Ok(header)
     }

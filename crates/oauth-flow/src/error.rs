@@ -497,6 +497,10 @@ pub enum BearerError {
     /// The access token is expired (or within the skew margin of it). Refresh.
     #[error("access token expired; refresh it")]
     Expired,
+    /// The stored access token holds characters a header cannot carry (only
+    /// possible with a hand-edited snapshot). Authorize again.
+    #[error("access token cannot be sent in a header")]
+    InvalidToken,
     /// The server issued a token that is not a bearer token (`DPoP`, `mac`):
     /// sending it as `Bearer` would be wrong.
     #[error("token type {token_type:?} is not Bearer")]

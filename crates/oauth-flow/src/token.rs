@@ -182,15 +182,13 @@ impl TokenSet {
     }
 
     /// Folds a refresh response into the previous tokens (RFC 6749 §6): a new
-    /// refresh token replaces the old one, an absent one keeps it; an absent
-    /// `scope` keeps the granted scopes. The expiry is never carried over: a
-    /// response without `expires_in` has an unknown (or default) lifetime.
+    /// refresh token replaces the old one, an absent one keeps it. (An absent
+    /// `scope` already defaulted to the granted scopes, which a refresh asks
+    /// for again.) The expiry is never carried over: a response without
+    /// `expires_in` has an unknown (or default) lifetime.
     pub(crate) fn merge_refreshed(self, mut new: TokenSet) -> TokenSet {
         if new.refresh_token.is_none() {
             new.refresh_token = self.refresh_token;
-        }
-        if new.scope_as_sent.is_none() && !new.deviations.contains(&Deviation::ScopeArray) {
-            new.scopes = self.scopes;
         }
         if new.id_token.is_none() {
             new.id_token = self.id_token;

@@ -136,3 +136,14 @@ fn oversized_snapshot_is_refused() {
         Err(PersistError::TooLarge { .. })
     ));
 }
+
+#[test]
+fn hand_edited_access_token_that_cannot_be_a_header_is_refused_not_sent() {
+    let authorized = Scenario::new().authorized(&bearer("AT", 60, None), at(0));
+    let text = FlowState::from(authorized).to_snapshot().unwrap();
+    let edited = text.replace("\"AT\"", "\"A\\nT\"");
+    let FlowState::Authorized(authorized) = FlowState::from_snapshot(&edited).unwrap() else {
+        panic!("wrong state")
+    };
+    assert_eq!(authorized.bearer(at(1)).unwrap_err(), oauth_flow::BearerError::InvalidToken);
+}
