@@ -62,6 +62,11 @@ impl Authorized {
         &self.0.discovered
     }
 
+    /// The resource indicators (RFC 8707) the tokens were asked for.
+    pub fn resources(&self) -> &[String] {
+        &self.0.resources
+    }
+
     /// The `Authorization` header value for a resource request:
     /// `Bearer <access token>` (RFC 6750 §2.1), always spelled `Bearer`
     /// whatever case the server used in `token_type`. Marked sensitive, so
@@ -133,6 +138,11 @@ impl Expired {
     /// The server and client, to authorize again.
     pub fn discovered(&self) -> &Discovered {
         &self.0.discovered
+    }
+
+    /// The resource indicators (RFC 8707) the tokens were asked for.
+    pub fn resources(&self) -> &[String] {
+        &self.0.resources
     }
 
     /// Starts a refresh (RFC 6749 §6). Hands the state back when there is no
