@@ -179,8 +179,9 @@ fn a_request_never_sent_hands_the_code_back() {
     let mut driver = driver();
     let exchanging = exchanging(&mut driver, &server);
     server.shutdown();
-
-    let failed = driver.exchange(exchanging).unwrap_err();
+    // A new driver: no pooled connection to the stopped server, so the
+    // connection is refused before anything is written.
+    let failed = support::driver().exchange(exchanging).unwrap_err();
 
     let transport = failed.error().transport().expect("a transport error");
     assert!(

@@ -1,0 +1,225 @@
+//! The driver: the core's states, one request each, over the transport.
+
+use std::time::SystemTime;
+
+use oauth_flow::http::{Request, Response};
+use oauth_flow::rand_core::CryptoRng;
+use oauth_flow::url::Url;
+use oauth_flow::{
+    AuthorizeParams, Authorized, AwaitingCallback, ClientConfig, Discovered, Discovering,
+    Exchanging, FlowState, Freshness, Refreshing, Revoked, Revoking, TokenTypeHint,
+};
+use rand::SeedableRng as _;
+use rand::rngs::{StdRng, SysRng};
+
+use crate::config::Config;
+use crate::error::{Error, Failed, TransportError};
+use crate::receiver::{LoopbackReceiver, wait_for_callback};
+use crate::transport::Transport;
+
+/// Runs a whole flow: discovery, the authorization URL, the callback, the
+/// code exchange, refresh and revocation.
+///
+/// Each method sends at most one request. On failure the [`Failed`] says why
+/// and, where one is left, hands back the state to go on from. Times come
+/// from [`SystemTime::now`] when a response arrives; `state` and the PKCE
+/// verifier come from the driver's random number generator.
+#[derive(Debug)]
+pub struct Driver<R = StdRng> {
+    transport: Transport,
+    rng: R,
+}
+
+impl Driver {
+    /// A driver with its own transport and a CSPRNG seeded by the operating
+    /// system.
+    pub fn new(config: Config) -> Result<Self, Error> {
+        let transport = Transport::new(config)?;
+        let rng = StdRng::try_from_rng(&mut SysRng).map_err(Error::Rng)?;
+        Ok(Self::with_rng(transport, rng))
+    }
+}
+
+impl<R: CryptoRng> Driver<R> {
+    /// A driver with the caller's transport and random number generator.
+    pub fn with_rng(transport: Transport, rng: R) -> Self {
+        Self { transport, rng }
+    }
+
+    /// The transport, to send other requests with the same settings.
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// Sends one request description (see [`Transport::send`]).
+    pub async fn send(
+        &self,
+        request: Request<Vec<u8>>,
+    ) -> Result<Response<Vec<u8>>, TransportError> {
+        self.transport.send(request).await
+    }
+
+    /// Fetches and checks the issuer's RFC 8414 metadata.
+    ///
+    /// Hands back the `Discovering` state when the transport failed; the
+    /// request is a `GET`, safe to repeat.
+    pub async fn discover(&self, issuer: &str, client: ClientConfig) -> Result<Discovered, Failed> {
+        let discovering = Discovering::new(issuer, client).map_err(Failed::stateless)?;
+        self.discover_from(discovering).await
+    }
+
+    /// Fetches and checks the metadata of a `Discovering` state built by the
+    /// caller (another well-known document, say).
+    pub async fn discover_from(&self, discovering: Discovering) -> Result<Discovered, Failed> {
+        let response = match self.send(discovering.request()).await {
+            Ok(response) => response,
+            Err(error) => return Err(Failed::new(error, Some(discovering.into()))),
+        };
+        discovering
+            .handle_response(&response)
+            .map_err(Failed::stateless)
+    }
+
+    /// Builds an authorization request with a fresh `state` and PKCE
+    /// verifier. No request is sent.
+    pub fn authorize(
+        &mut self,
+        discovered: &Discovered,
+        params: AuthorizeParams,
+    ) -> Result<(AwaitingCallback, Url), Failed> {
+        discovered
+            .authorize(&mut self.rng, params)
+            .map_err(Failed::stateless)
+    }
+
+    /// Trades the code for tokens. Sends once, never twice: the code is
+    /// single-use. Hands back the `Exchanging` state only when the request
+    /// was never sent ([`Failed::is_safe_to_retry`]); otherwise the code may
+    /// be spent and the person must authorize again.
+    pub async fn exchange(&self, exchanging: Exchanging) -> Result<Authorized, Failed> {
+        let response = match self.send(exchanging.request()).await {
+            Ok(response) => response,
+            Err(error) => {
+                let state = error.is_safe_to_retry().then(|| exchanging.into());
+                return Err(Failed::new(error, state));
+            }
+        };
+        exchanging
+            .handle_response(&response, SystemTime::now())
+            .map_err(Failed::stateless)
+    }
+
+    /// Refreshes when the access token is expired at `now`; otherwise hands
+    /// the tokens back untouched, without a request.
+    pub async fn ensure_fresh(
+        &self,
+        authorized: Authorized,
+        now: SystemTime,
+    ) -> Result<Authorized, Failed> {
+        match authorized.check(now) {
+            Freshness::Fresh(authorized) => Ok(authorized),
+            Freshness::Expired(expired) => match expired.refresh() {
+                Ok(refreshing) => self.refresh_from(refreshing).await,
+                Err(rejected) => {
+                    let (expired, error) = rejected.into_parts();
+                    Err(Failed::new(error, Some(expired.into())))
+                }
+            },
+        }
+    }
+
+    /// Refreshes now, expired or not. Without a refresh token the
+    /// `Authorized` state comes back.
+    pub async fn refresh(&self, authorized: Authorized) -> Result<Authorized, Failed> {
+        match authorized.refresh() {
+            Ok(refreshing) => self.refresh_from(refreshing).await,
+            Err(rejected) => {
+                let (authorized, error) = rejected.into_parts();
+                Err(Failed::new(error, Some(authorized.into())))
+            }
+        }
+    }
+
+    /// Sends a refresh that has started. When the server refuses, the
+    /// previous tokens come back as `Authorized` (without the refresh token
+    /// if it was refused). When the transport fails, the `Refreshing` state
+    /// comes back: send it again only if [`Failed::is_safe_to_retry`], since
+    /// a server that rotates refresh tokens treats a second use as theft.
+    pub async fn refresh_from(&self, refreshing: Refreshing) -> Result<Authorized, Failed> {
+        let response = match self.send(refreshing.request()).await {
+            Ok(response) => response,
+            Err(error) => return Err(Failed::new(error, Some(refreshing.into()))),
+        };
+        refreshing
+            .handle_response(&response, SystemTime::now())
+            .map_err(|rejected| {
+                let (previous, error) = rejected.into_parts();
+                Failed::new(error, Some(previous.into()))
+            })
+    }
+
+    /// Revokes a token (RFC 7009). Without a revocation endpoint the
+    /// `Authorized` state comes back.
+    pub async fn revoke(
+        &self,
+        authorized: Authorized,
+        hint: TokenTypeHint,
+    ) -> Result<Revoked, Failed> {
+        match authorized.revoke(hint) {
+            Ok(revoking) => self.revoke_from(revoking).await,
+            Err(rejected) => {
+                let (authorized, error) = rejected.into_parts();
+                Err(Failed::new(error, Some(authorized.into())))
+            }
+        }
+    }
+
+    /// Sends a revocation that has started. On any failure the `Revoking`
+    /// state comes back: revocation is safe to send again.
+    pub async fn revoke_from(&self, revoking: Revoking) -> Result<Revoked, Failed> {
+        let response = match self.send(revoking.request()).await {
+            Ok(response) => response,
+            Err(error) => return Err(Failed::new(error, Some(revoking.into()))),
+        };
+        revoking.handle_response(&response).map_err(|rejected| {
+            let (revoking, error) = rejected.into_parts();
+            Failed::new(error, Some(revoking.into()))
+        })
+    }
+
+    /// A whole login for a native app: builds the authorization URL, hands it
+    /// to `open_url` (open a browser, print it), waits on `receiver` for the
+    /// redirect, checks it and exchanges the code.
+    ///
+    /// The client's `redirect_uri` must be the receiver's. A callback that
+    /// fails the `state` check hands back the `AwaitingCallback` state, as
+    /// does a receiver that timed out. The future is `Send` when `open_url`
+    /// is.
+    pub async fn login(
+        &mut self,
+        discovered: &Discovered,
+        params: AuthorizeParams,
+        open_url: impl FnOnce(&Url),
+        receiver: LoopbackReceiver,
+    ) -> Result<Authorized, Failed> {
+        let redirect_uri = discovered.client().redirect_uri().as_str();
+        if redirect_uri != receiver.redirect_uri() {
+            return Err(Failed::stateless(Error::RedirectUriMismatch {
+                redirect_uri: redirect_uri.to_owned(),
+                receiver: receiver.redirect_uri(),
+            }));
+        }
+        let (awaiting, url) = self.authorize(discovered, params)?;
+        open_url(&url);
+
+        let redirect = match wait_for_callback(receiver).await {
+            Ok(redirect) => redirect,
+            Err(error) => return Err(Failed::new(error, Some(awaiting.into()))),
+        };
+        let exchanging = awaiting.handle_callback(&redirect).map_err(|rejected| {
+            let (awaiting, error) = rejected.into_parts();
+            Failed::new(error, awaiting.map(FlowState::from))
+        })?;
+        self.exchange(exchanging).await
+    }
+}
