@@ -1,0 +1,200 @@
+//! The commands that work on a stored login: `token`, `status`, `refresh`,
+//! `revoke`, `logout`, `profiles`.
+
+use std::time::{Duration, SystemTime};
+
+use oauth_flow::{Authorized, FlowState, Freshness, RevocationError, TokenTypeHint};
+use oauth_flow_ureq::{Config, Driver};
+
+use crate::fail::{self, CliError, Exit, driver_error};
+use crate::show::Summary;
+use crate::store::Store;
+
+fn no_login(profile: &str) -> CliError {
+    CliError::new(
+        Exit::LoginNeeded,
+        format!("no login stored for profile `{profile}`"),
+    )
+    .hint(format!(
+        "oauth-flow login --profile {profile} --issuer URL --client-id ID"
+    ))
+}
+
+/// The stored tokens of `profile`, as `Authorized` (possibly stale) or
+/// `Expired`.
+enum Stored {
+    Authorized(Authorized),
+    Expired(oauth_flow::Expired),
+}
+
+fn load(store: &Store, profile: &str) -> Result<Stored, CliError> {
+    match store.load(profile)? {
+        Some(FlowState::Authorized(authorized)) => Ok(Stored::Authorized(authorized)),
+        Some(FlowState::Expired(expired)) => Ok(Stored::Expired(expired)),
+        Some(other) => Err(CliError::new(
+            Exit::LoginNeeded,
+            format!(
+                "profile `{profile}` holds an unfinished flow ({})",
+                other.name()
+            ),
+        )
+        .hint("log in again with `oauth-flow login`")),
+        None => Err(no_login(profile)),
+    }
+}
+
+/// Refreshes and stores the result, whatever it is: the new tokens, or the
+/// old ones handed back (without the refresh token when the server refused
+/// it, so the next call says "log in" without asking the server again).
+fn refresh_and_store(
+    store: &Store,
+    profile: &str,
+    refreshing: Result<oauth_flow::Refreshing, CliError>,
+) -> Result<FlowState, CliError> {
+    let driver = Driver::new(Config::new())?;
+    match driver.refresh_from(refreshing?) {
+        Ok(authorized) => {
+            let state = FlowState::from(authorized);
+            store.save(profile, &state)?;
+            Ok(state)
+        }
+        Err(failed) => {
+            let (error, state) = failed.into_parts();
+            if let Some(state) = state.filter(|s| matches!(s, FlowState::Authorized(_))) {
+                store.save(profile, &state)?;
+            }
+            Err(CliError::from(error))
+        }
+    }
+}
+
+fn start_refresh(stored: Stored) -> Result<oauth_flow::Refreshing, CliError> {
+    let no_refresh = || {
+        CliError::new(
+            Exit::LoginNeeded,
+            "the access token expired and there is no refresh token",
+        )
+        .hint("log in again with `oauth-flow login`")
+    };
+    match stored {
+        Stored::Authorized(authorized) => authorized.refresh().map_err(|_| no_refresh()),
+        Stored::Expired(expired) => expired.refresh().map_err(|_| no_refresh()),
+    }
+}
+
+/// Prints the access token alone, refreshing first when it is expired or will
+/// be within `min_valid` seconds. Holds the profile's lock throughout, so two
+/// calls at once refresh once: the second finds the first one's fresh token.
+pub(crate) fn token(store: &Store, profile: &str, min_valid: u64) -> Result<(), CliError> {
+    let _lock = store.lock(profile)?;
+    let deadline = SystemTime::now() + Duration::from_secs(min_valid);
+    let state = match load(store, profile)? {
+        Stored::Authorized(authorized) => match authorized.check(deadline) {
+            Freshness::Fresh(authorized) => FlowState::from(authorized),
+            Freshness::Expired(expired) => {
+                refresh_and_store(store, profile, start_refresh(Stored::Expired(expired)))?
+            }
+        },
+        expired @ Stored::Expired(_) => refresh_and_store(store, profile, start_refresh(expired))?,
+    };
+    let FlowState::Authorized(authorized) = &state else {
+        return Err(no_login(profile));
+    };
+    // Checks the token type and the expiry once more.
+    authorized
+        .bearer(SystemTime::now())
+        .map_err(|e| fail::bearer(&e))?;
+    println!("{}", authorized.tokens().access_token().secret());
+    Ok(())
+}
+
+pub(crate) fn status(store: &Store, profile: &str, json: bool) -> Result<(), CliError> {
+    let state = store.load(profile)?.ok_or_else(|| no_login(profile))?;
+    let summary = Summary::of(profile, &state, SystemTime::now()).ok_or_else(|| {
+        CliError::new(
+            Exit::LoginNeeded,
+            format!("profile `{profile}` holds no tokens"),
+        )
+    })?;
+    summary.print(json);
+    Ok(())
+}
+
+pub(crate) fn refresh(store: &Store, profile: &str, json: bool) -> Result<(), CliError> {
+    let _lock = store.lock(profile)?;
+    let stored = load(store, profile)?;
+    let state = refresh_and_store(store, profile, start_refresh(stored))?;
+    if let Some(summary) = Summary::of(profile, &state, SystemTime::now()) {
+        summary.print(json);
+    }
+    Ok(())
+}
+
+/// Revokes the refresh token (or, without one, the access token) at the
+/// server, then forgets the login. A server without a revocation endpoint is
+/// said so plainly, and the login is forgotten all the same.
+pub(crate) fn revoke(store: &Store, profile: &str) -> Result<(), CliError> {
+    let _lock = store.lock(profile)?;
+    let stored = load(store, profile)?;
+    let has_refresh = match &stored {
+        Stored::Authorized(a) => a.tokens().refresh_token().is_some(),
+        Stored::Expired(e) => e.tokens().refresh_token().is_some(),
+    };
+    let hint = if has_refresh {
+        TokenTypeHint::RefreshToken
+    } else {
+        TokenTypeHint::AccessToken
+    };
+    let revoking = match stored {
+        Stored::Authorized(a) => a.revoke(hint).map_err(oauth_flow::Rejected::into_error),
+        Stored::Expired(e) => e.revoke(hint).map_err(oauth_flow::Rejected::into_error),
+    };
+    match revoking {
+        Ok(revoking) => {
+            let driver = Driver::new(Config::new())?;
+            driver.revoke_from(revoking).map_err(|failed| {
+                CliError::from(failed.into_error()).hint(format!(
+                    "or forget it locally: oauth-flow logout --profile {profile}"
+                ))
+            })?;
+            store.remove(profile)?;
+            println!("Revoked at the server and forgot profile `{profile}`.");
+        }
+        Err(RevocationError::Unsupported) => {
+            store.remove(profile)?;
+            println!(
+                "The server offers no revocation endpoint, so the tokens stay valid there until \
+                 they expire. Forgot profile `{profile}` locally."
+            );
+        }
+        Err(other) => return Err(driver_error(other)),
+    }
+    Ok(())
+}
+
+pub(crate) fn logout(store: &Store, profile: &str) -> Result<(), CliError> {
+    let _lock = store.lock(profile)?;
+    if store.remove(profile)? {
+        println!(
+            "Forgot profile `{profile}`. The tokens stay valid at the server until they expire; \
+             `oauth-flow revoke` ends them there."
+        );
+    } else {
+        println!("No login stored for profile `{profile}`.");
+    }
+    Ok(())
+}
+
+pub(crate) fn profiles(store: &Store, json: bool) -> Result<(), CliError> {
+    let names = store.list()?;
+    if json {
+        println!("{}", serde_json::to_string(&names).unwrap_or_default());
+    } else if names.is_empty() {
+        println!("No profiles in {}.", store.dir().display());
+    } else {
+        for name in names {
+            println!("{name}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,179 @@
+//! `oauth-flow`: log in to an OAuth 2.0 server once, then print a fresh bearer
+//! token from any script.
+//!
+//! ```text
+//! oauth-flow login --issuer https://as.example.com --client-id my-cli --scope read
+//! curl -H "Authorization: Bearer $(oauth-flow token)" https://api.example.com/
+//! ```
+
+// A command-line tool talks to its user on stdout and stderr.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod commands;
+mod demo;
+mod fail;
+mod login;
+mod show;
+mod store;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::fail::{CliError, EXIT_CODES_HELP};
+use crate::store::{Store, check_profile_name};
+
+/// Log in to an OAuth 2.0 server once, then get a fresh bearer token from any script.
+///
+/// Tokens are stored per profile in the user's config directory, in files only the user
+/// can read, and are only ever sent to the server that issued them.
+#[derive(Debug, Parser)]
+#[command(name = "oauth-flow", version, after_help = EXIT_CODES_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+
+    /// The profile to use: one login per profile.
+    #[arg(long, global = true, default_value = "default", value_parser = profile_name)]
+    profile: String,
+
+    /// Where profiles are stored (default: the user's config directory).
+    #[arg(long, global = true, env = "OAUTH_FLOW_STORE", value_name = "DIR")]
+    store: Option<PathBuf>,
+
+    /// Log each step on stderr (-v: states, -vv: requests without secrets).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the whole flow against a built-in server on 127.0.0.1: no network, no account.
+    Demo,
+    /// Log in with a browser and store the tokens.
+    Login(LoginArgs),
+    /// Print a valid access token and nothing else, refreshing it first if needed.
+    Token(TokenArgs),
+    /// Show the stored login (never a secret).
+    Status(JsonArg),
+    /// Refresh the access token now.
+    Refresh(JsonArg),
+    /// Revoke the tokens at the server, then forget them.
+    Revoke,
+    /// Forget the stored tokens without contacting the server.
+    Logout,
+    /// List the stored profiles.
+    Profiles(JsonArg),
+}
+
+/// `login` options.
+// Each flag is a separate switch a person types; an enum would not read better.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Debug, Args)]
+struct LoginArgs {
+    /// The authorization server's issuer URL, exactly as the server writes it.
+    #[arg(long)]
+    issuer: String,
+    /// The client ID registered at the server.
+    #[arg(long)]
+    client_id: String,
+    /// Read the client secret from this environment variable (never pass it as an argument).
+    #[arg(long, value_name = "VAR", conflicts_with = "client_secret_stdin")]
+    client_secret_env: Option<String>,
+    /// Read the client secret from the first line of standard input.
+    #[arg(long)]
+    client_secret_stdin: bool,
+    /// A scope to ask for; repeat for several.
+    #[arg(long = "scope", value_name = "SCOPE")]
+    scopes: Vec<String>,
+    /// A resource indicator (RFC 8707) to ask the token for; repeat for several.
+    #[arg(long = "resource", value_name = "URI")]
+    resources: Vec<String>,
+    /// The loopback port to receive the redirect on (default: any free port).
+    #[arg(long, value_name = "PORT")]
+    redirect_port: Option<u16>,
+    /// How to authenticate at the token endpoint (default: from the server's metadata).
+    #[arg(long, value_enum)]
+    auth_method: Option<AuthMethod>,
+    /// Print the URL instead of opening a browser.
+    #[arg(long)]
+    no_browser: bool,
+    /// Use the OpenID Connect discovery document instead of RFC 8414's.
+    #[arg(long)]
+    openid: bool,
+    /// Seconds to wait for the browser to come back.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    timeout: u64,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `token` options.
+#[derive(Debug, Args)]
+struct TokenArgs {
+    /// Refresh first unless the token stays valid this many more seconds.
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    min_valid: u64,
+}
+
+#[derive(Debug, Args)]
+struct JsonArg {
+    /// Print JSON for scripts.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum AuthMethod {
+    None,
+    ClientSecretPost,
+    ClientSecretBasic,
+}
+
+fn profile_name(name: &str) -> Result<String, String> {
+    check_profile_name(name).map(|()| name.to_owned())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{error}");
+            error.exit_code()
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    let store = || Store::open(cli.store.clone());
+    match cli.command {
+        Command::Demo => demo::run(),
+        Command::Login(args) => login::run(&store()?, &cli.profile, &args),
+        Command::Token(args) => commands::token(&store()?, &cli.profile, args.min_valid),
+        Command::Status(args) => commands::status(&store()?, &cli.profile, args.json),
+        Command::Refresh(args) => commands::refresh(&store()?, &cli.profile, args.json),
+        Command::Revoke => commands::revoke(&store()?, &cli.profile),
+        Command::Logout => commands::logout(&store()?, &cli.profile),
+        Command::Profiles(args) => commands::profiles(&store()?, args.json),
+    }
+}
+
+/// Logs go to stderr, so `token`'s stdout stays the token alone. The core and
+/// the adapter log no secret at any level.
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "oauth_flow=debug,oauth_flow_ureq=debug,warn",
+        _ => "oauth_flow=trace,oauth_flow_ureq=trace,info",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OAUTH_FLOW_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,119 @@
+//! What the commands print: summaries without secrets, in words or JSON.
+
+use std::time::SystemTime;
+
+use oauth_flow::{FlowState, TokenSet};
+use serde::Serialize;
+
+/// A stored login as `status`, `login` and `refresh` show it. No secret.
+#[derive(Debug, Serialize)]
+pub(crate) struct Summary {
+    profile: String,
+    issuer: String,
+    client_id: String,
+    /// `authorized` or `expired`.
+    state: &'static str,
+    scopes: Vec<String>,
+    resources: Vec<String>,
+    /// RFC 3339, UTC; `null` when the server gave no lifetime.
+    expires_at: Option<String>,
+    /// Seconds from now; negative once expired.
+    expires_in: Option<i64>,
+    refresh_token: bool,
+    auth_method: &'static str,
+}
+
+impl Summary {
+    /// `None` for states that hold no tokens.
+    pub(crate) fn of(profile: &str, state: &FlowState, now: SystemTime) -> Option<Self> {
+        let (tokens, discovered, resources, fresh) = match state {
+            FlowState::Authorized(a) => (
+                a.tokens(),
+                a.discovered(),
+                a.resources(),
+                a.bearer(now).is_ok(),
+            ),
+            FlowState::Expired(e) => (e.tokens(), e.discovered(), e.resources(), false),
+            _ => return None,
+        };
+        Some(Self {
+            profile: profile.to_owned(),
+            issuer: discovered.metadata().issuer.clone(),
+            client_id: discovered.client().client_id().to_owned(),
+            state: if fresh { "authorized" } else { "expired" },
+            scopes: tokens.scopes().to_vec(),
+            resources: resources.to_vec(),
+            expires_at: tokens
+                .expires_at()
+                .and_then(|t| jiff::Timestamp::try_from(t).ok())
+                .map(|t| t.to_string()),
+            expires_in: expires_in(tokens, now),
+            refresh_token: tokens.refresh_token().is_some(),
+            auth_method: discovered.auth_method().as_str(),
+        })
+    }
+
+    pub(crate) fn print(&self, json: bool) {
+        if json {
+            // A struct of strings and numbers always serializes.
+            println!("{}", serde_json::to_string_pretty(self).unwrap_or_default());
+            return;
+        }
+        println!("profile:        {}", self.profile);
+        println!("issuer:         {}", self.issuer);
+        println!("client:         {} ({})", self.client_id, self.auth_method);
+        println!("state:          {}", self.state);
+        println!("scopes:         {}", or_none(&self.scopes.join(" ")));
+        if !self.resources.is_empty() {
+            println!("resources:      {}", self.resources.join(" "));
+        }
+        println!("expires:        {}", self.expiry_in_words());
+        println!(
+            "refresh token:  {}",
+            if self.refresh_token { "yes" } else { "no" }
+        );
+    }
+
+    fn expiry_in_words(&self) -> String {
+        let (Some(at), Some(seconds)) = (&self.expires_at, self.expires_in) else {
+            return "unknown (the server gave no lifetime)".into();
+        };
+        let local = match at.parse::<jiff::Timestamp>() {
+            Ok(t) => {
+                let zoned = t.to_zoned(jiff::tz::TimeZone::system());
+                zoned.strftime("%Y-%m-%d %H:%M:%S %Z").to_string()
+            }
+            Err(_) => at.clone(),
+        };
+        if seconds >= 0 {
+            format!("{local} (in {})", duration_in_words(seconds.unsigned_abs()))
+        } else {
+            format!(
+                "{local} ({} ago)",
+                duration_in_words(seconds.unsigned_abs())
+            )
+        }
+    }
+}
+
+fn expires_in(tokens: &TokenSet, now: SystemTime) -> Option<i64> {
+    let at = tokens.expires_at()?;
+    let seconds = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    Some(match at.duration_since(now) {
+        Ok(ahead) => seconds(ahead),
+        Err(behind) => -seconds(behind.duration()),
+    })
+}
+
+pub(crate) fn duration_in_words(seconds: u64) -> String {
+    match seconds {
+        0..60 => format!("{seconds} s"),
+        60..3600 => format!("{} min", seconds / 60),
+        3600..86_400 => format!("{} h {} min", seconds / 3600, seconds % 3600 / 60),
+        _ => format!("{} days", seconds / 86_400),
+    }
+}
+
+fn or_none(text: &str) -> &str {
+    if text.is_empty() { "(none)" } else { text }
+}
