@@ -1,0 +1,494 @@
+//! The `oauth-flow` binary against the testkit server, playing the person at
+//! the browser.
+
+use std::io::{BufRead as _, BufReader, Read as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use oauth_flow_testkit::{
+    AuthorizeOutcome, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_CONFIDENTIAL_CLIENT_ID,
+    ServerConfig, TestServer,
+};
+
+/// A store directory of its own for each test, removed at the end.
+struct Store(PathBuf);
+
+impl Store {
+    fn new() -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("oauth-flow-cli-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Self(dir)
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_oauth-flow"));
+        command
+            .args(args)
+            .env("OAUTH_FLOW_STORE", &self.0)
+            .env_remove("OAUTH_FLOW_LOG");
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("the binary runs")
+    }
+
+    fn profile_file(&self, profile: &str) -> PathBuf {
+        self.0.join("profiles").join(format!("{profile}.json"))
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .max_redirects(0)
+            .http_status_as_error(false)
+            .build(),
+    )
+}
+
+/// What the person's browser does: opens the URL, follows the redirect.
+/// Returns the redirect it followed (the callback URL, with the code).
+fn browse(url: &str, tamper: impl FnOnce(&str) -> String) -> String {
+    let response = agent()
+        .get(url)
+        .call()
+        .expect("the authorization page answers");
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let callback = tamper(&location);
+    let _ = agent().get(&callback).call();
+    callback
+}
+
+/// Starts `login --no-browser`, reads the URL it prints, lets `browser`
+/// act on it, and waits for the command to end.
+fn login_with(
+    store: &Store,
+    extra: &[&str],
+    env: &[(&str, &str)],
+    browser: impl FnOnce(&str),
+) -> (Output, String) {
+    let mut args = vec!["login", "--no-browser", "--timeout", "20"];
+    args.extend_from_slice(extra);
+    if !extra.contains(&"--client-id") {
+        args.extend_from_slice(&["--client-id", DEMO_CLIENT_ID]);
+    }
+    let mut child: Child = store
+        .command(&args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let url = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "login ended early: {seen}"
+        );
+        seen.push_str(&line);
+        if let Some(url) = line.trim().strip_prefix("http") {
+            break format!("http{url}");
+        }
+    };
+    browser(&url);
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    seen.push_str(&rest);
+    let mut output = child.wait_with_output().unwrap();
+    output.stderr = seen.into_bytes();
+    (output, url)
+}
+
+fn login(store: &Store, server: &TestServer, extra: &[&str]) -> Output {
+    let mut args = vec!["--issuer", server.issuer(), "--scope", "read"];
+    args.extend_from_slice(extra);
+    let (output, _) = login_with(store, &args, &[], |url| {
+        browse(url, str::to_owned);
+    });
+    assert!(
+        output.status.success(),
+        "login failed: {}",
+        text(&output.stderr)
+    );
+    output
+}
+
+fn token(store: &Store) -> String {
+    let output = store.run(&["token"]);
+    assert!(
+        output.status.success(),
+        "token failed: {}",
+        text(&output.stderr)
+    );
+    text(&output.stdout)
+}
+
+fn refresh_count(server: &TestServer) -> usize {
+    server
+        .requests_to("/token")
+        .iter()
+        .filter(|r| r.form_param("grant_type") == Some("refresh_token"))
+        .count()
+}
+
+fn resource_status(server: &TestServer, token: &str) -> u16 {
+    let response = agent()
+        .get(&server.resource_url())
+        .header("authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap();
+    response.status().as_u16()
+}
+
+#[test]
+fn login_stores_tokens_that_token_prints_alone() {
+    let server = TestServer::start(ServerConfig::new());
+    let store = Store::new();
+    let output = login(&store, &server, &[]);
+    let summary = text(&output.stdout);
+    assert!(
+        summary.contains(&format!("issuer:         {}", server.issuer())),
+        "{summary}"
+    );
+    assert!(summary.contains("refresh token:  yes"), "{summary}");
+
+    let printed = token(&store);
+    assert!(
+        printed.ends_with('\n') && printed.lines().count() == 1,
+        "{printed:?}"
+    );
+    let access_token = printed.trim();
+    assert_eq!(resource_status(&server, access_token), 200);
+    assert!(!summary.contains(access_token), "login printed the token");
+}
+
+#[cfg(unix)]
+#[test]
+fn token_file_is_readable_by_the_user_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let server = TestServer::start(ServerConfig::new());
+    let store = Store::new();
+    login(&store, &server, &[]);
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&store.profile_file("default")), 0o600);
+    assert_eq!(mode(&store.0.join("profiles")), 0o700);
+    assert_eq!(mode(&store.0), 0o700);
+}
+
+#[test]
+fn expired_token_is_refreshed_before_it_is_printed() {
+    let server =
+        TestServer::start(ServerConfig::new().access_token_lifetime(Duration::from_secs(2)));
+    let store = Store::new();
+    login(&store, &server, &[]);
+    let first = token(&store);
+    assert_eq!(refresh_count(&server), 0, "a fresh token needs no refresh");
+
+    std::thread::sleep(Duration::from_millis(2100));
+    let second = token(&store);
+    assert_eq!(refresh_count(&server), 1);
+    assert_ne!(first, second);
+    assert_eq!(resource_status(&server, second.trim()), 200);
+}
+
+#[test]
+fn min_valid_refreshes_a_token_that_would_expire_too_soon() {
+    let server = TestServer::start(ServerConfig::new());
+    let store = Store::new();
+    login(&store, &server, &[]);
+    let output = store.run(&["token", "--min-valid", "7200"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(refresh_count(&server), 1);
+}
+
+#[test]
+fn concurrent_token_calls_spend_the_refresh_token_once() {
+    let server =
+        TestServer::start(ServerConfig::new().access_token_lifetime(Duration::from_secs(2)));
+    let store = Store::new();
+    login(&store, &server, &[]);
+    std::thread::sleep(Duration::from_millis(2100));
+
+    let children: Vec<Child> = (0..4)
+        .map(|_| {
+            store
+                .command(&["token"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<Output> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    for output in &outputs {
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    }
+    assert_eq!(
+        refresh_count(&server),
+        1,
+        "exactly one refresh reached the server"
+    );
+    let tokens: Vec<String> = outputs.iter().map(|o| text(&o.stdout)).collect();
+    assert!(tokens.iter().all(|t| *t == tokens[0]), "{tokens:?}");
+}
+
+#[test]
+fn revoke_ends_the_tokens_at_the_server_and_forgets_them() {
+    let server = TestServer::start(ServerConfig::new());
+    let store = Store::new();
+    login(&store, &server, &[]);
+    let access_token = token(&store);
+
+    let output = store.run(&["revoke"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(server.requests_to("/revoke").len(), 1);
+    assert_eq!(resource_status(&server, access_token.trim()), 401);
+    assert!(!store.profile_file("default").exists());
+
+    let after = store.run(&["token"]);
+    assert_eq!(after.status.code(), Some(3), "login needed");
+    assert!(
+        text(&after.stderr).contains("oauth-flow login"),
+        "{}",
+        text(&after.stderr)
+    );
+}
+
+#[test]
+fn wrong_state_in_the_callback_is_refused() {
+    let server = TestServer::start(ServerConfig::new());
+    let store = Store::new();
+    let issuer = ["--issuer", server.issuer()];
+    let (output, _) = login_with(&store, &issuer, &[], |url| {
+        browse(url, |location| {
+            let mut callback = url::Url::parse(location).unwrap();
+            let pairs: Vec<(String, String)> = callback
+                .query_pairs()
+                .map(|(k, v)| {
+                    (
+                        k.to_string(),
+                        if k == "state" {
+                            "forged".into()
+                        } else {
+                            v.to_string()
+                        },
+                    )
+                })
+                .collect();
+            callback.query_pairs_mut().clear().extend_pairs(pairs);
+            callback.to_string()
+        });
+    });
+    assert_eq!(output.status.code(), Some(6), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("state"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(
+        server.requests_to("/token").is_empty(),
+        "the code was never exchanged"
+    );
+    assert!(!store.profile_file("default").exists());
+}
+
+#[test]
+fn server_error_reaches_the_user_intact() {
+    let server =
+        TestServer::start(ServerConfig::new().authorize_outcome(AuthorizeOutcome::AccessDenied));
+    let store = Store::new();
+    let (output, _) = login_with(&store, &["--issuer", server.issuer()], &[], |url| {
+        browse(url, str::to_owned);
+    });
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("access_denied"), "{stderr}");
+}
+
+#[test]
+fn wrong_client_secret_shows_the_servers_own_error() {
+    let server = TestServer::start(ServerConfig::new());
+    let store = Store::new();
+    let args = [
+        "--issuer",
+        server.issuer(),
+        "--client-id",
+        DEMO_CONFIDENTIAL_CLIENT_ID,
+        "--client-secret-env",
+        "TEST_CLIENT_SECRET",
+    ];
+    let (output, _) = login_with(&store, &args, &[("TEST_CLIENT_SECRET", "wrong")], |url| {
+        browse(url, str::to_owned);
+    });
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert_eq!(server.requests_to("/token").len(), 1);
+    assert!(stderr.contains("invalid_client"), "{stderr}");
+    assert!(
+        stderr.contains("--client-id, the client secret"),
+        "a hint follows: {stderr}"
+    );
+}
+
+#[test]
+fn client_secret_from_stdin_logs_in_a_confidential_client() {
+    let server = TestServer::start(ServerConfig::new());
+    let store = Store::new();
+    let mut child = store
+        .command(&[
+            "login",
+            "--no-browser",
+            "--issuer",
+            server.issuer(),
+            "--client-id",
+            DEMO_CONFIDENTIAL_CLIENT_ID,
+            "--client-secret-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{DEMO_CLIENT_SECRET}").unwrap();
+    }
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let url = loop {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0);
+        if let Some(rest) = line.trim().strip_prefix("http") {
+            break format!("http{rest}");
+        }
+    };
+    browse(&url, str::to_owned);
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let token_request = &server.requests_to("/token")[0];
+    assert!(
+        token_request
+            .header("authorization")
+            .is_some_and(|h| h.starts_with("Basic "))
+    );
+    assert!(!text(&output.stdout).contains(DEMO_CLIENT_SECRET));
+}
+
+#[test]
+fn status_and_profiles_print_no_secret() {
+    let server = TestServer::start(ServerConfig::new());
+    let store = Store::new();
+    login(&store, &server, &["--profile", "work"]);
+    let access_token = text(&store.run(&["token", "--profile", "work"]).stdout);
+    let status = store.run(&["status", "--profile", "work", "--json"]);
+    assert!(status.status.success(), "{}", text(&status.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(json["issuer"], server.issuer());
+    assert_eq!(json["refresh_token"], true);
+    assert_eq!(json["state"], "authorized");
+    assert!(!text(&status.stdout).contains(access_token.trim()));
+    let profiles = store.run(&["profiles", "--json"]);
+    assert_eq!(text(&profiles.stdout).trim(), r#"["work"]"#);
+}
+
+#[test]
+fn logout_forgets_without_calling_the_server() {
+    let server = TestServer::start(ServerConfig::new());
+    let store = Store::new();
+    login(&store, &server, &[]);
+    let output = store.run(&["logout"]);
+    assert!(output.status.success());
+    assert!(server.requests_to("/revoke").is_empty());
+    assert_eq!(store.run(&["status"]).status.code(), Some(3));
+}
+
+#[test]
+fn a_trace_log_of_a_whole_flow_holds_no_secret() {
+    let server =
+        TestServer::start(ServerConfig::new().access_token_lifetime(Duration::from_secs(2)));
+    let store = Store::new();
+    let mut callback = String::new();
+    let (output, _) = login_with(&store, &["--issuer", server.issuer(), "-vv"], &[], |url| {
+        callback = browse(url, str::to_owned);
+    });
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    std::thread::sleep(Duration::from_millis(2100));
+    let refreshed = store
+        .command(&["token", "-vv"])
+        .env("OAUTH_FLOW_LOG", "trace")
+        .output()
+        .unwrap();
+    assert!(refreshed.status.success());
+
+    let logs = format!("{}{}", text(&output.stderr), text(&refreshed.stderr));
+    let callback = url::Url::parse(&callback).unwrap();
+    let code = callback
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let tokens = server.requests_to("/token");
+    let verifier = tokens[0].form_param("code_verifier").unwrap().to_owned();
+    let refresh_token = tokens[1].form_param("refresh_token").unwrap().to_owned();
+    let access_token = text(&refreshed.stdout).trim().to_owned();
+    for secret in [&code, &verifier, &refresh_token, &access_token] {
+        assert!(
+            !logs.contains(secret.as_str()),
+            "a secret reached the log:\n{logs}"
+        );
+    }
+}
+
+#[test]
+fn demo_runs_the_whole_flow_offline() {
+    let output = Store::new().run(&["demo"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    for state in [
+        "Discovering",
+        "Discovered",
+        "AwaitingCallback",
+        "Exchanging",
+        "Authorized",
+        "Refreshing",
+        "Revoking",
+        "Revoked",
+    ] {
+        assert!(
+            stdout.contains(&format!("{state}]")),
+            "{state} missing:\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let output = Store::new().run(&["--help"]);
+    let help = text(&output.stdout);
+    assert!(
+        help.contains("Exit codes:") && help.contains("3  no usable login"),
+        "{help}"
+    );
+}
