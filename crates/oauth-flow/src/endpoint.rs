@@ -59,6 +59,13 @@ impl Endpoint {
         Self::try_from(Url::parse(input)?)
     }
 
+    /// Whether `url` may carry OAuth traffic: `https`, or plain `http` to a
+    /// loopback host (`localhost`, `127.0.0.0/8`, `[::1]`). The rule every
+    /// endpoint of this crate follows, for adapters that send other requests.
+    pub fn is_secure(url: &Url) -> bool {
+        is_secure(url)
+    }
+
     /// The endpoint as a URL.
     pub fn url(&self) -> &Url {
         &self.url

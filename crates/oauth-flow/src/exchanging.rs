@@ -43,6 +43,12 @@ impl Exchanging {
         }
     }
 
+    /// The server and client this flow belongs to, to authorize again if the
+    /// exchange fails.
+    pub fn discovered(&self) -> &Discovered {
+        &self.discovered
+    }
+
     /// The token request: a form `POST` with the code, the `redirect_uri`, the
     /// PKCE verifier, any resource indicators, and client authentication. The
     /// body and the `Authorization` header hold secrets; the driver must not

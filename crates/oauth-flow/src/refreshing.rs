@@ -6,6 +6,7 @@ use http::{Request, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::authorized::{Authorized, Grant};
+use crate::discovered::Discovered;
 use crate::error::{RefreshError, Rejected, TokenError};
 use crate::request::FormPost;
 use crate::secret::RefreshToken;
@@ -33,6 +34,19 @@ impl Refreshing {
             grant,
             refresh_token,
         })
+    }
+
+    /// The server and client, to authorize again if the refresh fails.
+    pub fn discovered(&self) -> &Discovered {
+        &self.grant.discovered
+    }
+
+    /// Gives the tokens back without a response, for a request that was
+    /// never sent (the connection failed first). If it may have been sent, a
+    /// server that rotates refresh tokens may already have spent the old one;
+    /// sending it again can make the server revoke the whole grant.
+    pub fn abandon(self) -> Authorized {
+        Authorized::from(self.grant)
     }
 
     /// The refresh request: a form `POST` with the refresh token, the

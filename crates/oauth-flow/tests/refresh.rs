@@ -206,3 +206,12 @@ fn redirect_on_refresh_is_refused() {
         TokenError::Redirect { status: 308, .. }
     ));
 }
+
+#[test]
+fn abandoned_refresh_gives_the_same_tokens_back() {
+    let refreshing = refreshing(&bearer("AT", 60, Some("RT")));
+    assert_eq!(refreshing.discovered().metadata().issuer, ISSUER);
+    let authorized = refreshing.abandon();
+    assert_eq!(authorized.tokens().refresh_token().unwrap().secret(), "RT");
+    assert!(authorized.bearer(at(1)).is_ok());
+}
