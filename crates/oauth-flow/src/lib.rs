@@ -189,6 +189,16 @@
 //! a missing `token_type` read as Bearer (VK, LinkedIn, Foursquare), and
 //! S256 sent to a server that does not advertise it.
 //!
+//! # Resource servers
+//!
+//! When a protected resource answers 401 or 403, [`BearerChallenge::from_headers`]
+//! reads its `WWW-Authenticate` fields (RFC 9110 §11.6.1) and returns the
+//! Bearer (or DPoP) challenge's `resource_metadata`, `scope`, `error` and
+//! `error_description`, each matched by its exact name. A 401 with
+//! `error="invalid_token"` means the token was refused: call
+//! [`Authorized::reject`] and refresh. [`www_authenticate::parse`] gives every
+//! challenge of a field.
+//!
 //! # Time and logging
 //!
 //! Times are whole seconds from the `now` you pass. A token counts as expired
@@ -205,6 +215,7 @@
 
 mod authorized;
 mod awaiting;
+mod challenge;
 mod config;
 mod discovered;
 mod discovering;
@@ -224,6 +235,11 @@ mod token;
 
 pub use authorized::{Authorized, Expired, Freshness};
 pub use awaiting::{AwaitingCallback, MAX_CALLBACK_BYTES};
+pub use challenge::{BearerChallenge, Challenge, ChallengeError, MAX_CHALLENGE_BYTES};
+/// `WWW-Authenticate` parsing (RFC 9110 §11.6.1) beyond the bearer challenge.
+pub mod www_authenticate {
+    pub use crate::challenge::{parse, parse_headers};
+}
 pub use config::{ClientAuthMethod, ClientConfig, DEFAULT_EXPIRY_SKEW, Leniency};
 pub use discovered::{AuthorizeParams, Discovered};
 pub use discovering::Discovering;

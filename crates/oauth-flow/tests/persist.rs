@@ -145,5 +145,8 @@ fn hand_edited_access_token_that_cannot_be_a_header_is_refused_not_sent() {
     let FlowState::Authorized(authorized) = FlowState::from_snapshot(&edited).unwrap() else {
         panic!("wrong state")
     };
-    assert_eq!(authorized.bearer(at(1)).unwrap_err(), oauth_flow::BearerError::InvalidToken);
+    assert_eq!(
+        authorized.bearer(at(1)).unwrap_err(),
+        oauth_flow::BearerError::InvalidToken
+    );
 }
