@@ -45,6 +45,26 @@ impl fmt::Debug for AwaitingCallback {
     }
 }
 
+/// Tells, without using the flow, whether a redirect carries this flow's
+/// `state`: what a loopback receiver needs to ignore stray or forged
+/// requests and keep waiting for the real one. `Send`, `Sync`, `'static`, and
+/// its `Debug` shows no secret.
+#[derive(Clone, Debug)]
+pub struct CallbackFilter {
+    state: CsrfState,
+}
+
+impl CallbackFilter {
+    /// Whether `redirect` decodes, repeats no parameter, and carries this
+    /// flow's `state` (compared in constant time). Only such a redirect can
+    /// get past the first checks of
+    /// [`AwaitingCallback::handle_callback`].
+    pub fn accepts(&self, redirect: &str) -> bool {
+        read_params(redirect)
+            .is_ok_and(|params| params.get("state").is_some_and(|s| self.state.matches(s)))
+    }
+}
+
 /// The parameters of one callback, each at most once.
 struct CallbackParams(Vec<(String, String)>);
 
@@ -72,6 +92,12 @@ impl AwaitingCallback {
             params,
             authorization_url,
         }
+    }
+
+    /// A filter that recognises this flow's callback, for a receiver that
+    /// must keep waiting through stray requests.
+    pub fn callback_filter(&self) -> CallbackFilter {
+        CallbackFilter { state: self.state.clone() }
     }
 
     /// The URL to show the person.

@@ -234,7 +234,7 @@ mod secret;
 mod token;
 
 pub use authorized::{Authorized, Expired, Freshness};
-pub use awaiting::{AwaitingCallback, MAX_CALLBACK_BYTES};
+pub use awaiting::{AwaitingCallback, CallbackFilter, MAX_CALLBACK_BYTES};
 pub use challenge::{BearerChallenge, Challenge, ChallengeError, MAX_CHALLENGE_BYTES};
 /// `WWW-Authenticate` parsing (RFC 9110 §11.6.1) beyond the bearer challenge.
 pub mod www_authenticate {

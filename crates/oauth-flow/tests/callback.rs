@@ -270,3 +270,17 @@ fn resources_from_the_authorization_request_reach_the_token_request() {
         Some("https://mcp.example.com")
     );
 }
+
+#[test]
+fn callback_filter_recognises_only_this_flows_callback() {
+    let scenario = Scenario::new();
+    let (awaiting, state) = scenario.awaiting();
+    let filter = awaiting.callback_filter();
+    assert!(filter.accepts(&scenario.callback(&state)));
+    assert!(!filter.accepts(&scenario.callback("forged")));
+    assert!(!filter.accepts(&format!("?code=c&state={state}&state={state}")));
+    assert!(!filter.accepts("?code=c"));
+    assert!(!format!("{filter:?}").contains(&state));
+    // The filter does not use the flow up.
+    assert!(awaiting.handle_callback(&scenario.callback(&state)).is_ok());
+}
