@@ -66,6 +66,8 @@ pub(crate) fn run() -> Result<(), CliError> {
         "AwaitingCallback",
         "the demo browser opens the URL; consent is automatic",
     );
+    let filter = awaiting.callback_filter();
+    let receiver = receiver.accept_only(move |redirect| filter.accepts(redirect));
     let browser = std::thread::spawn(move || play_browser(url.as_str()));
     let redirect = receiver.wait().map_err(driver_error)?;
     browser

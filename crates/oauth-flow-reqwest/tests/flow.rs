@@ -5,7 +5,9 @@ mod support;
 
 use std::time::{Duration, SystemTime};
 
-use oauth_flow::{AuthorizeParams, CallbackError, FlowState, TokenError, TokenTypeHint};
+use oauth_flow::http::Request;
+use oauth_flow::url::Url;
+use oauth_flow::{AuthorizeParams, FlowState, TokenError, TokenTypeHint};
 use oauth_flow_reqwest::{Config, Delivery, Driver, Error, TransportError};
 use oauth_flow_testkit::{OVERSIZED_BODY_BYTES, Quirk, ServerConfig, TestServer};
 use support::*;
@@ -224,31 +226,43 @@ async fn plain_http_to_another_host_is_refused_before_connecting() {
 }
 
 #[tokio::test]
-async fn a_callback_with_the_wrong_state_is_refused() {
+async fn a_callback_with_the_wrong_state_is_ignored_and_the_real_one_completes() {
     let server = TestServer::start(ServerConfig::default());
     let mut driver = driver();
     let receiver = receiver();
     let discovered = discover(&driver, &server, &receiver).await;
-    let forge = |location: String| location.replace("state=", "state=forged");
-    let open_url = browser(driver.transport().clone(), forge);
+    let transport = driver.transport().clone();
+    let (forged_status, forged) = tokio::sync::oneshot::channel();
+    let open_url = move |url: &Url| {
+        let url = url.to_string();
+        tokio::spawn(async move {
+            let location = authorize_redirect(&transport, &url).await;
+            let fake = location.replace("state=", "state=forged");
+            let response = transport
+                .send(Request::get(fake).body(Vec::new()).unwrap())
+                .await;
+            let _ = forged_status.send(response.map(|r| r.status().as_u16()).ok());
+            let _ = transport
+                .send(Request::get(location).body(Vec::new()).unwrap())
+                .await;
+        });
+    };
 
-    let failed = driver
+    let authorized = driver
         .login(&discovered, AuthorizeParams::new(), open_url, receiver)
-        .await
-        .unwrap_err();
+        .await;
 
-    assert!(
-        matches!(
-            failed.error(),
-            Error::Callback(CallbackError::StateMismatch)
-        ),
-        "{failed:?}"
+    assert!(authorized.is_ok(), "{authorized:?}");
+    assert_eq!(
+        forged.await.unwrap(),
+        Some(400),
+        "the forged callback was answered and ignored"
     );
-    assert!(matches!(
-        failed.state(),
-        Some(FlowState::AwaitingCallback(_))
-    ));
-    assert!(server.requests_to("/token").is_empty());
+    assert_eq!(
+        server.requests_to("/token").len(),
+        1,
+        "only the real code was exchanged"
+    );
 }
 
 #[tokio::test]

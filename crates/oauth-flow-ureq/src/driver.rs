@@ -184,9 +184,10 @@ impl<R: CryptoRng> Driver<R> {
     /// to `open_url` (open a browser, print it), waits on `receiver` for the
     /// redirect, checks it and exchanges the code.
     ///
-    /// The client's `redirect_uri` must be the receiver's. A callback that
-    /// fails the `state` check hands back the `AwaitingCallback` state, as
-    /// does a receiver that timed out.
+    /// The client's `redirect_uri` must be the receiver's. The receiver
+    /// ignores requests that do not carry this flow's `state` (a forged or
+    /// stale callback) and keeps waiting for the real one; a receiver that
+    /// times out hands back the `AwaitingCallback` state.
     pub fn login(
         &mut self,
         discovered: &Discovered,
@@ -202,6 +203,8 @@ impl<R: CryptoRng> Driver<R> {
             }));
         }
         let (awaiting, url) = self.authorize(discovered, params)?;
+        let filter = awaiting.callback_filter();
+        let receiver = receiver.accept_only(move |redirect| filter.accepts(redirect));
         open_url(&url);
 
         let redirect = match receiver.wait() {

@@ -27,6 +27,15 @@ const DONE_PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\">\
 <title>Sign-in received</title></head><body><p>The sign-in response was received. \
 You can close this window and return to the application.</p></body></html>";
 
+/// The page shown for a request to the callback path that the filter refused
+/// (another login's callback, or a forged one). It reflects nothing either.
+const IGNORED_PAGE: &str = "<!doctype html><html><head><meta charset=\"utf-8\">\
+<title>Not this sign-in</title></head><body><p>This response does not belong to the \
+sign-in in progress and was ignored.</p></body></html>";
+
+/// Decides whether a redirect to the callback path is the one awaited.
+type Filter = Box<dyn Fn(&str) -> bool + Send + Sync>;
+
 /// The loopback receiver failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -67,13 +76,25 @@ pub enum ReceiverError {
 /// - ends with [`ReceiverError::TimedOut`] after [`timeout`](Self::timeout).
 ///
 /// It never logs or prints a request: the callback carries the code.
-#[derive(Debug)]
 pub struct LoopbackReceiver {
     listener: TcpListener,
     port: u16,
     path: String,
     timeout: Duration,
     connection_timeout: Duration,
+    filter: Option<Filter>,
+}
+
+impl std::fmt::Debug for LoopbackReceiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoopbackReceiver")
+            .field("port", &self.port)
+            .field("path", &self.path)
+            .field("timeout", &self.timeout)
+            .field("connection_timeout", &self.connection_timeout)
+            .field("filtered", &self.filter.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl LoopbackReceiver {
@@ -95,6 +116,7 @@ impl LoopbackReceiver {
             path: "/callback".to_owned(),
             timeout: DEFAULT_WAIT,
             connection_timeout: DEFAULT_CONNECTION_TIMEOUT,
+            filter: None,
         })
     }
 
@@ -123,6 +145,17 @@ impl LoopbackReceiver {
     #[must_use]
     pub fn connection_timeout(mut self, timeout: Duration) -> Self {
         self.connection_timeout = timeout;
+        self
+    }
+
+    /// Waits only for a redirect that `accepts` (typically
+    /// [`CallbackFilter::accepts`](oauth_flow::CallbackFilter::accepts) of the
+    /// flow in progress): any other request to the callback path, such as a
+    /// forged one from another page, gets a fixed "ignored" page and the wait
+    /// goes on. The drivers' `login` sets it.
+    #[must_use]
+    pub fn accept_only(mut self, accepts: impl Fn(&str) -> bool + Send + Sync + 'static) -> Self {
+        self.filter = Some(Box::new(accepts));
         self
     }
 
@@ -174,8 +207,16 @@ impl LoopbackReceiver {
                         let mut connection = pending.swap_remove(i);
                         if let Some(target) = self.callback_target(&connection.head, status) {
                             let redirect = format!("http://127.0.0.1:{}{target}", self.port);
-                            connection.answer("200 OK", DONE_PAGE);
-                            return Ok(redirect);
+                            if self
+                                .filter
+                                .as_ref()
+                                .is_none_or(|accepts| accepts(&redirect))
+                            {
+                                connection.answer("200 OK", DONE_PAGE);
+                                return Ok(redirect);
+                            }
+                            connection.answer("400 Bad Request", IGNORED_PAGE);
+                            continue;
                         }
                         match status {
                             HeadStatus::Complete => connection.answer("404 Not Found", ""),

@@ -5,7 +5,9 @@ mod support;
 
 use std::time::{Duration, SystemTime};
 
-use oauth_flow::{AuthorizeParams, CallbackError, FlowState, TokenError, TokenTypeHint};
+use oauth_flow::http::Request;
+use oauth_flow::url::Url;
+use oauth_flow::{AuthorizeParams, FlowState, TokenError, TokenTypeHint};
 use oauth_flow_testkit::{OVERSIZED_BODY_BYTES, Quirk, ServerConfig, TestServer};
 use oauth_flow_ureq::{Config, Delivery, Driver, Error, TransportError};
 use support::*;
@@ -211,30 +213,39 @@ fn plain_http_to_another_host_is_refused_before_connecting() {
 }
 
 #[test]
-fn a_callback_with_the_wrong_state_is_refused() {
+fn a_callback_with_the_wrong_state_is_ignored_and_the_real_one_completes() {
     let server = TestServer::start(ServerConfig::default());
     let mut driver = driver();
     let receiver = receiver();
     let discovered = discover(&driver, &server, &receiver);
-    let forge = |location: String| location.replace("state=", "state=forged");
-    let open_url = browser(driver.transport().clone(), forge);
+    let transport = driver.transport().clone();
+    let (forged_status, forged) = std::sync::mpsc::channel();
+    let open_url = move |url: &Url| {
+        let url = url.to_string();
+        std::thread::spawn(move || {
+            let location = authorize_redirect(&transport, &url);
+            let fake = location.replace("state=", "state=forged");
+            let response = transport.send(Request::get(fake).body(Vec::new()).unwrap());
+            forged_status
+                .send(response.map(|r| r.status().as_u16()).ok())
+                .unwrap();
+            let _ = transport.send(Request::get(location).body(Vec::new()).unwrap());
+        });
+    };
 
-    let failed = driver
-        .login(&discovered, AuthorizeParams::new(), open_url, receiver)
-        .unwrap_err();
+    let authorized = driver.login(&discovered, AuthorizeParams::new(), open_url, receiver);
 
-    assert!(
-        matches!(
-            failed.error(),
-            Error::Callback(CallbackError::StateMismatch)
-        ),
-        "{failed:?}"
+    assert!(authorized.is_ok(), "{authorized:?}");
+    assert_eq!(
+        forged.recv().unwrap(),
+        Some(400),
+        "the forged callback was answered and ignored"
     );
-    assert!(matches!(
-        failed.state(),
-        Some(FlowState::AwaitingCallback(_))
-    ));
-    assert!(server.requests_to("/token").is_empty());
+    assert_eq!(
+        server.requests_to("/token").len(),
+        1,
+        "only the real code was exchanged"
+    );
 }
 
 #[test]

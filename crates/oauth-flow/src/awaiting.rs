@@ -97,7 +97,9 @@ impl AwaitingCallback {
     /// A filter that recognises this flow's callback, for a receiver that
     /// must keep waiting through stray requests.
     pub fn callback_filter(&self) -> CallbackFilter {
-        CallbackFilter { state: self.state.clone() }
+        CallbackFilter {
+            state: self.state.clone(),
+        }
     }
 
     /// The URL to show the person.
