@@ -228,6 +228,7 @@ mod persist;
 mod pkce;
 mod refreshing;
 mod request;
+mod resource;
 mod response;
 mod revoking;
 mod secret;
@@ -253,6 +254,10 @@ pub use form::{FormError, MAX_PAIRS};
 pub use metadata::{AuthorizationServerMetadata, WellKnown};
 pub use persist::{FlowState, MAX_SNAPSHOT_BYTES, SNAPSHOT_VERSION};
 pub use refreshing::Refreshing;
+pub use resource::{
+    ProtectedResourceMetadata, ResourceDiscovery, ResourceDiscoveryOutcome, ResourceMetadataError,
+    resource_matches, resource_metadata_candidates,
+};
 pub use response::{Excerpt, MAX_BODY_BYTES, MAX_EXCERPT_CHARS};
 pub use revoking::{Revoked, Revoking, TokenTypeHint};
 pub use secret::{
