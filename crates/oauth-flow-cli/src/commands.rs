@@ -52,7 +52,14 @@ fn refresh_and_store(
     refreshing: Result<oauth_flow::Refreshing, CliError>,
 ) -> Result<FlowState, CliError> {
     let driver = Driver::new(Config::new())?;
-    match driver.refresh_from(refreshing?) {
+    let refreshing = refreshing?;
+    let endpoint = refreshing
+        .discovered()
+        .metadata()
+        .token_endpoint
+        .url()
+        .clone();
+    match driver.refresh_from(refreshing) {
         Ok(authorized) => {
             let state = FlowState::from(authorized);
             store.save(profile, &state)?;
@@ -63,7 +70,7 @@ fn refresh_and_store(
             if let Some(state) = state.filter(|s| matches!(s, FlowState::Authorized(_))) {
                 store.save(profile, &state)?;
             }
-            Err(CliError::from(error))
+            Err(CliError::from(error).context(format_args!("refresh at {endpoint}")))
         }
     }
 }
@@ -152,13 +159,21 @@ pub(crate) fn revoke(store: &Store, profile: &str) -> Result<(), CliError> {
     match revoking {
         Ok(revoking) => {
             let driver = Driver::new(Config::new())?;
+            let endpoint = revoking.endpoint().clone();
             driver.revoke_from(revoking).map_err(|failed| {
-                CliError::from(failed.into_error()).hint(format!(
-                    "or forget it locally: oauth-flow logout --profile {profile}"
-                ))
+                CliError::from(failed)
+                    .context(format_args!("revocation at {endpoint}"))
+                    .hint(format!(
+                        "try again later, or forget the login locally: \
+                     oauth-flow logout --profile {profile}"
+                    ))
             })?;
             store.remove(profile)?;
-            println!("Revoked at the server and forgot profile `{profile}`.");
+            let what = match hint {
+                TokenTypeHint::RefreshToken => "the refresh token (and with it its access tokens)",
+                TokenTypeHint::AccessToken => "the access token",
+            };
+            println!("Revoked {what} at the server and forgot profile `{profile}`.");
         }
         Err(RevocationError::Unsupported) => {
             store.remove(profile)?;

@@ -51,6 +51,13 @@ impl CliError {
         }
     }
 
+    /// Says which step and which server the failure belongs to.
+    #[must_use]
+    pub(crate) fn context(mut self, step: impl fmt::Display) -> Self {
+        self.message = format!("{step}: {}", self.message);
+        self
+    }
+
     #[must_use]
     pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
@@ -205,7 +212,7 @@ fn receiver(error: &ReceiverError) -> CliError {
 pub(crate) fn bearer(error: &BearerError) -> CliError {
     match error {
         BearerError::NotBearer { token_type } => CliError::new(
-            Exit::Failure,
+            Exit::Server,
             format!("the server issued a `{token_type}` token, which this tool cannot send"),
         ),
         other => CliError::new(Exit::LoginNeeded, other.to_string())

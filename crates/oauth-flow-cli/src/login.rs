@@ -47,7 +47,10 @@ pub(crate) fn run(store: &Store, profile: &str, args: &LoginArgs) -> Result<(), 
     let discovering = Discovering::with_well_known(&args.issuer, well_known, client)?;
 
     let mut driver = Driver::new(Config::new())?;
-    let discovered = driver.discover_from(discovering)?;
+    let metadata_url = discovering.metadata_url().clone();
+    let discovered = driver
+        .discover_from(discovering)
+        .map_err(|f| CliError::from(f).context(format_args!("discovery at {metadata_url}")))?;
 
     let mut params = AuthorizeParams::new();
     for scope in &args.scopes {
@@ -66,7 +69,9 @@ pub(crate) fn run(store: &Store, profile: &str, args: &LoginArgs) -> Result<(), 
     if let Some(waiting) = waiting {
         waiting.stop();
     }
-    let authorized = result?;
+    let token_endpoint = discovered.metadata().token_endpoint.url();
+    let authorized =
+        result.map_err(|f| CliError::from(f).context(format_args!("login at {token_endpoint}")))?;
 
     let _lock = store.lock(profile)?;
     let state = FlowState::from(authorized);

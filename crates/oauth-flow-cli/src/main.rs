@@ -42,7 +42,7 @@ struct Cli {
     #[arg(long, global = true, env = "OAUTH_FLOW_STORE", value_name = "DIR")]
     store: Option<PathBuf>,
 
-    /// Log each step on stderr (-v: states, -vv: requests without secrets).
+    /// Log each state change on stderr (never a secret); -vv adds the libraries' detail.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
 }
@@ -175,5 +175,6 @@ fn init_logging(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 }

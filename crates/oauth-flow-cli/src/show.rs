@@ -61,11 +61,20 @@ impl Summary {
         }
         println!("profile:        {}", self.profile);
         println!("issuer:         {}", self.issuer);
-        println!("client:         {} ({})", self.client_id, self.auth_method);
+        let authentication = match self.auth_method {
+            "none" => "public client, no secret",
+            "client_secret_basic" => "secret sent with HTTP Basic",
+            "client_secret_post" => "secret sent in the form",
+            other => other,
+        };
+        println!("client:         {} ({authentication})", self.client_id);
         println!("state:          {}", self.state);
-        println!("scopes:         {}", or_none(&self.scopes.join(" ")));
+        println!(
+            "scopes:         {}",
+            or_none(&printable(&self.scopes.join(" ")))
+        );
         if !self.resources.is_empty() {
-            println!("resources:      {}", self.resources.join(" "));
+            println!("resources:      {}", printable(&self.resources.join(" ")));
         }
         println!("expires:        {}", self.expiry_in_words());
         println!(
@@ -116,4 +125,15 @@ pub(crate) fn duration_in_words(seconds: u64) -> String {
 
 fn or_none(text: &str) -> &str {
     if text.is_empty() { "(none)" } else { text }
+}
+
+/// Server-supplied text with control and direction-changing characters
+/// replaced, so it cannot rewrite the terminal.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if c.is_control() || bidi { '\u{fffd}' } else { c }
+        })
+        .collect()
 }

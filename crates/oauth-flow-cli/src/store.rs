@@ -38,7 +38,7 @@ impl Store {
     pub(crate) fn open(dir: Option<PathBuf>) -> Result<Self, CliError> {
         let dir = match dir {
             Some(dir) => dir,
-            None => dirs::config_dir()
+            None => config_dir()
                 .ok_or_else(|| {
                     CliError::new(Exit::Failure, "cannot find the user's config directory")
                         .hint("set --store DIR or OAUTH_FLOW_STORE")
@@ -144,11 +144,31 @@ impl Store {
         Ok(names)
     }
 
+    /// Creates the store with mode 0700 where it does not exist. An existing
+    /// directory given with `--store` keeps its mode; the `profiles` folder
+    /// inside it is this tool's own and is always made private.
     fn ensure_dir(&self) -> io::Result<()> {
         let profiles = self.profiles();
-        fs::create_dir_all(&profiles)?;
-        restrict_dir(&self.dir)?;
+        private_dir_builder().create(&profiles)?;
         restrict_dir(&profiles)
+    }
+}
+
+/// The user's configuration directory: `%APPDATA%` on Windows,
+/// `~/Library/Application Support` on macOS, `$XDG_CONFIG_HOME` (when
+/// absolute) or `~/.config` elsewhere.
+fn config_dir() -> Option<PathBuf> {
+    let var = |name| {
+        std::env::var_os(name)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    if cfg!(windows) {
+        var("APPDATA")
+    } else if cfg!(target_os = "macos") {
+        var("HOME").map(|home| home.join("Library/Application Support"))
+    } else {
+        var("XDG_CONFIG_HOME").or_else(|| var("HOME").map(|home| home.join(".config")))
     }
 }
 
@@ -181,6 +201,21 @@ fn private_options() -> OpenOptions {
     let mut options = OpenOptions::new();
     options.create(true);
     options
+}
+
+#[cfg(unix)]
+fn private_dir_builder() -> fs::DirBuilder {
+    use std::os::unix::fs::DirBuilderExt as _;
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true).mode(0o700);
+    builder
+}
+
+#[cfg(not(unix))]
+fn private_dir_builder() -> fs::DirBuilder {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    builder
 }
 
 #[cfg(unix)]

@@ -193,6 +193,18 @@ fn token_file_is_readable_by_the_user_only() {
     assert_eq!(mode(&store.0), 0o700);
 }
 
+#[cfg(unix)]
+#[test]
+fn an_existing_store_directory_keeps_its_mode() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let store = Store::new();
+    std::fs::create_dir_all(&store.0).unwrap();
+    std::fs::set_permissions(&store.0, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(store.run(&["logout"]).status.success());
+    let mode = std::fs::metadata(&store.0).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o755, "a directory the user chose is not changed");
+}
+
 #[test]
 fn expired_token_is_refreshed_before_it_is_printed() {
     let server =

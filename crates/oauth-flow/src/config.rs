@@ -87,6 +87,7 @@ pub const DEFAULT_EXPIRY_SKEW: Duration = Duration::from_secs(30);
 /// # Ok::<(), oauth_flow::ConfigError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ClientConfigParts")]
 pub struct ClientConfig {
     client_id: String,
     redirect_uri: Url,
@@ -96,6 +97,56 @@ pub struct ClientConfig {
     default_lifetime_secs: Option<u64>,
     #[serde(default)]
     leniency: Leniency,
+}
+
+/// The persisted form; the redirect URI is checked again on the way in.
+#[derive(Deserialize)]
+struct ClientConfigParts {
+    client_id: String,
+    redirect_uri: Url,
+    client_secret: Option<ClientSecret>,
+    auth_method: Option<ClientAuthMethod>,
+    expiry_skew_secs: u64,
+    default_lifetime_secs: Option<u64>,
+    #[serde(default)]
+    leniency: Leniency,
+}
+
+impl TryFrom<ClientConfigParts> for ClientConfig {
+    type Error = ConfigError;
+
+    fn try_from(parts: ClientConfigParts) -> Result<Self, Self::Error> {
+        check_redirect_uri(&parts.redirect_uri)?;
+        Ok(Self {
+            client_id: parts.client_id,
+            redirect_uri: parts.redirect_uri,
+            client_secret: parts.client_secret,
+            auth_method: parts.auth_method,
+            expiry_skew_secs: parts.expiry_skew_secs,
+            default_lifetime_secs: parts.default_lifetime_secs,
+            leniency: parts.leniency,
+        })
+    }
+}
+
+/// `https`, loopback `http` (RFC 8252 §7.3), or a private-use scheme
+/// (RFC 8252 §7.1); never with a fragment (RFC 6749 §3.1.2).
+fn check_redirect_uri(redirect: &Url) -> Result<(), ConfigError> {
+    // Private-use schemes are reverse domain names, so they hold a period;
+    // that also keeps out `javascript:`, `data:` and `file:`.
+    let private_use = redirect.scheme().contains('.');
+    if !private_use && !is_secure(redirect) {
+        return Err(ConfigError::Insecure {
+            what: "redirect_uri",
+            url: redirect.to_string(),
+        });
+    }
+    if redirect.fragment().is_some() {
+        return Err(ConfigError::RedirectUriWithFragment {
+            url: redirect.to_string(),
+        });
+    }
+    Ok(())
 }
 
 impl ClientConfig {
@@ -109,20 +160,7 @@ impl ClientConfig {
             what: "redirect_uri",
             source,
         })?;
-        // RFC 8252 §7.1: private-use schemes are reverse domain names, so they
-        // hold a period; that also keeps out `javascript:`, `data:` and `file:`.
-        let private_use = redirect.scheme().contains('.');
-        if !private_use && !is_secure(&redirect) {
-            return Err(ConfigError::Insecure {
-                what: "redirect_uri",
-                url: redirect_uri.into(),
-            });
-        }
-        if redirect.fragment().is_some() {
-            return Err(ConfigError::RedirectUriWithFragment {
-                url: redirect_uri.into(),
-            });
-        }
+        check_redirect_uri(&redirect)?;
         Ok(Self {
             client_id: client_id.into(),
             redirect_uri: redirect,

@@ -533,6 +533,11 @@ pub enum PersistError {
         limit: usize,
     },
     /// The snapshot's state does not decode (a damaged or hand-edited file).
-    #[error("snapshot state is invalid: {0}")]
-    Invalid(#[source] serde_json::Error),
+    /// Only the kind of problem is kept: the decoder's own message can quote
+    /// the stored values, which are secrets.
+    #[error("snapshot state is invalid: {reason}")]
+    Invalid {
+        /// What is wrong, in general terms.
+        reason: &'static str,
+    },
 }

@@ -91,7 +91,7 @@ impl FlowState {
         };
         serde_json::to_string(&envelope)
             .map(Zeroizing::new)
-            .map_err(PersistError::Invalid)
+            .map_err(|e| invalid(&e))
     }
 
     /// Reads a snapshot written by [`to_snapshot`](Self::to_snapshot). A
@@ -121,8 +121,19 @@ impl FlowState {
             }
             None => return Err(PersistError::NotASnapshot),
         }
-        serde_json::from_value(Value::Object(envelope)).map_err(PersistError::Invalid)
+        serde_json::from_value(Value::Object(envelope)).map_err(|e| invalid(&e))
     }
+}
+
+fn invalid(error: &serde_json::Error) -> PersistError {
+    let reason = match error.classify() {
+        serde_json::error::Category::Data => {
+            "a member is missing or has a wrong type or value (a check failed, or a hand edit)"
+        }
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "not JSON",
+        serde_json::error::Category::Io => "unreadable",
+    };
+    PersistError::Invalid { reason }
 }
 
 macro_rules! from_state {

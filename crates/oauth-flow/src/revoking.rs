@@ -2,6 +2,7 @@
 
 use http::{Request, Response};
 use serde::{Deserialize, Serialize};
+use url::Url;
 
 use crate::authorized::Grant;
 use crate::discovered::Discovered;
@@ -40,10 +41,41 @@ enum Target {
 
 /// A revocation in progress (RFC 7009 §2).
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RevokingParts")]
 pub struct Revoking {
     grant: Grant,
     endpoint: Endpoint,
     target: Target,
+}
+
+/// The persisted form, checked on the way in: the endpoint must be the
+/// server's own revocation endpoint.
+#[derive(Deserialize)]
+struct RevokingParts {
+    grant: Grant,
+    endpoint: Endpoint,
+    target: Target,
+}
+
+impl TryFrom<RevokingParts> for Revoking {
+    type Error = &'static str;
+
+    fn try_from(parts: RevokingParts) -> Result<Self, Self::Error> {
+        let advertised = parts
+            .grant
+            .discovered
+            .metadata()
+            .revocation_endpoint
+            .as_ref();
+        if advertised != Some(&parts.endpoint) {
+            return Err("the revocation endpoint is not the server's");
+        }
+        Ok(Self {
+            grant: parts.grant,
+            endpoint: parts.endpoint,
+            target: parts.target,
+        })
+    }
 }
 
 /// The end of a flow: the token was revoked. Start again from
@@ -88,6 +120,11 @@ impl Revoking {
             endpoint,
             target,
         })
+    }
+
+    /// Where the revocation goes: the server's `revocation_endpoint`.
+    pub fn endpoint(&self) -> &Url {
+        self.endpoint.url()
     }
 
     /// The revocation request: a form `POST` of `token` and

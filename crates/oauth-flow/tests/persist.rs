@@ -124,7 +124,7 @@ fn tampered_endpoint_is_refused_when_read_back() {
     assert_ne!(tampered, *text);
     assert!(matches!(
         FlowState::from_snapshot(&tampered),
-        Err(PersistError::Invalid(_))
+        Err(PersistError::Invalid { .. })
     ));
 }
 
@@ -149,4 +149,47 @@ fn hand_edited_access_token_that_cannot_be_a_header_is_refused_not_sent() {
         authorized.bearer(at(1)).unwrap_err(),
         oauth_flow::BearerError::InvalidToken
     );
+}
+
+#[test]
+fn a_decoding_error_never_quotes_the_stored_values() {
+    let authorized =
+        Scenario::new().authorized(&bearer("AT", 60, Some("the-refresh-token")), at(0));
+    let text = FlowState::from(authorized).to_snapshot().unwrap();
+    let value: Value = serde_json::from_str(&text).unwrap();
+    let issued_at = value["data"]["tokens"]["issued_at"].to_string();
+    let edited = text.replace(
+        &format!("\"issued_at\":{issued_at}"),
+        "\"issued_at\":\"the-refresh-token\"",
+    );
+    assert_ne!(edited, *text);
+    let err = FlowState::from_snapshot(&edited).unwrap_err();
+    assert!(
+        !format!("{err} {err:?}").contains("the-refresh-token"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_redirect_uri_edited_to_another_host_is_refused() {
+    let text = FlowState::from(Scenario::new().discovered())
+        .to_snapshot()
+        .unwrap();
+    for evil in ["http://evil.example.net/cb", "javascript:alert(1)"] {
+        let edited = text.replace("http://127.0.0.1:8976/callback", evil);
+        assert_ne!(edited, *text);
+        assert!(FlowState::from_snapshot(&edited).is_err(), "{evil}");
+    }
+}
+
+#[test]
+fn a_revocation_endpoint_edited_away_from_the_servers_is_refused() {
+    let authorized = Scenario::new().authorized(&bearer("AT", 60, Some("RT")), at(0));
+    let revoking = authorized
+        .revoke(oauth_flow::TokenTypeHint::RefreshToken)
+        .unwrap();
+    let text = FlowState::from(revoking).to_snapshot().unwrap();
+    let mut value: Value = serde_json::from_str(&text).unwrap();
+    value["data"]["endpoint"] = json!("https://evil.example.net/collect");
+    assert!(FlowState::from_snapshot(&value.to_string()).is_err());
 }

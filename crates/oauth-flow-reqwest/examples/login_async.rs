@@ -1,5 +1,5 @@
 //! A whole flow against the testkit server on loopback, with no network:
-//! `cargo run -p oauth-flow-reqwest --example login`.
+//! `cargo run -p oauth-flow-reqwest --example login_async`.
 //!
 //! The "browser" is a task that visits the authorization URL with
 //! redirects off and delivers the `Location` to the loopback receiver. Each
