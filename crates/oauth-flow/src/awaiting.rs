@@ -208,8 +208,9 @@ fn read_params(redirect: &str) -> Result<CallbackParams, CallbackError> {
         .map_or(redirect, |(before, _)| before);
     let query = match without_fragment.split_once('?') {
         Some((_, query)) => query,
-        // No `?`: a bare query, or a URL without one (then nothing to read).
-        None if without_fragment.contains("://") => "",
+        // No `?`: a URL without a query (nothing to read), or a bare query,
+        // which may hold an unescaped `://` in a value (`iss=https://...`).
+        None if is_url_without_query(without_fragment) => "",
         None => without_fragment,
     };
     let pairs = form::decode(query).map_err(CallbackError::Malformed)?;
@@ -219,4 +220,10 @@ fn read_params(redirect: &str) -> Result<CallbackParams, CallbackError> {
         }
     }
     Ok(CallbackParams(pairs))
+}
+
+/// `scheme://…` before any `=` or `&`: a URL, not a query.
+fn is_url_without_query(text: &str) -> bool {
+    text.split_once("://")
+        .is_some_and(|(scheme, _)| !scheme.is_empty() && !scheme.contains(['=', '&']))
 }

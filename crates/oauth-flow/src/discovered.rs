@@ -38,6 +38,13 @@ const RESERVED: [&str; 10] = [
     "request_uri",
 ];
 
+/// Whether `name` is one of the parameters the flow sets itself.
+pub(crate) fn is_reserved(name: &str) -> bool {
+    RESERVED
+        .iter()
+        .any(|reserved| reserved.eq_ignore_ascii_case(name))
+}
+
 impl AuthorizeParams {
     /// No scopes, no resources, no extras.
     pub fn new() -> Self {
@@ -95,12 +102,11 @@ impl AuthorizeParams {
                 });
             }
         }
-        if let Some((name, _)) = self.extra.iter().find(|(name, _)| {
-            name.is_empty()
-                || RESERVED
-                    .iter()
-                    .any(|reserved| reserved.eq_ignore_ascii_case(name))
-        }) {
+        if let Some((name, _)) = self
+            .extra
+            .iter()
+            .find(|(name, _)| name.is_empty() || is_reserved(name))
+        {
             return Err(AuthorizeError::ReservedParameter { name: name.clone() });
         }
         Ok(())

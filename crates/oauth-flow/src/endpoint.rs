@@ -48,6 +48,10 @@ pub enum EndpointError {
     /// Not `https` and not loopback `http`.
     #[error("must be https (plain http only on loopback hosts)")]
     Insecure,
+    /// Has a user name or password (`https://user:pw@host/`): they would be
+    /// sent and shown with every request.
+    #[error("must not hold a user name or password")]
+    Credentials,
     /// Has a fragment, or is otherwise not an HTTP request target.
     #[error("not usable as an HTTP request target")]
     NotARequestTarget,
@@ -86,6 +90,9 @@ impl TryFrom<Url> for Endpoint {
         }
         if url.fragment().is_some() {
             return Err(EndpointError::NotARequestTarget);
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(EndpointError::Credentials);
         }
         let uri = url
             .as_str()

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::form::FormError;
-use crate::response::Excerpt;
+use crate::response::{Excerpt, is_unprintable};
 
 /// An OAuth error response, exactly as the server sent it (RFC 6749 §4.1.2.1
 /// for redirects, §5.2 for token responses, RFC 7009 §2.2.1 for revocation).
@@ -68,7 +68,7 @@ struct Printable<'a>(&'a str);
 impl fmt::Display for Printable<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for c in self.0.chars() {
-            fmt::Write::write_char(f, if c.is_control() { '\u{fffd}' } else { c })?;
+            fmt::Write::write_char(f, if is_unprintable(c) { '\u{fffd}' } else { c })?;
         }
         Ok(())
     }
@@ -186,6 +186,12 @@ pub enum ConfigError {
         /// Which URL.
         what: &'static str,
         /// The URL.
+        url: String,
+    },
+    /// An issuer with a user name or password (`https://user:pw@host`).
+    #[error("issuer must not hold a user name or password: {url}")]
+    IssuerWithCredentials {
+        /// The issuer as given.
         url: String,
     },
     /// A redirect URI with a fragment (RFC 6749 §3.1.2 forbids it).

@@ -263,7 +263,7 @@ pub use revoking::{Revoked, Revoking, TokenTypeHint};
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, CsrfState, IdToken, RefreshToken,
 };
-pub use token::{Deviation, TokenSet, TokenType};
+pub use token::{Deviation, MAX_LIFETIME_SECS, TokenSet, TokenType};
 
 /// Re-exported so callers name the same versions the core uses.
 pub use http;

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::endpoint::{Endpoint, is_secure};
+use crate::discovered::is_reserved;
+use crate::endpoint::{Endpoint, EndpointError, is_secure};
 use crate::error::{ConfigError, DiscoveryError};
 
 /// Which well-known document describes the server.
@@ -57,6 +58,9 @@ pub(crate) fn parse_issuer(issuer: &str) -> Result<Url, ConfigError> {
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(ConfigError::IssuerWithQueryOrFragment { url: issuer.into() });
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ConfigError::IssuerWithCredentials { url: issuer.into() });
     }
     Ok(url)
 }
@@ -199,6 +203,16 @@ impl AuthorizationServerMetadata {
     /// usable issuer, and the code flow among the response types.
     pub(crate) fn validate(&self) -> Result<(), DiscoveryError> {
         parse_issuer(&self.issuer)?;
+        // Parameters already in the endpoint's query would be sent next to
+        // the flow's own: two `state` or `code_challenge_method` values, of
+        // which a server may read the wrong one.
+        let endpoint = self.authorization_endpoint.url();
+        if endpoint.query_pairs().any(|(name, _)| is_reserved(&name)) {
+            return Err(invalid(
+                "authorization_endpoint",
+                "a URL whose query sets none of the flow's parameters",
+            ));
+        }
         if let Some(types) = &self.response_types_supported {
             // Each entry is a space-separated set (RFC 8414 §2); `code` alone
             // is what this flow needs.
@@ -237,7 +251,10 @@ fn endpoint(
     }
     Endpoint::try_from(url)
         .map(Some)
-        .map_err(|_| invalid(member, "an HTTP request target"))
+        .map_err(|error| match error {
+            EndpointError::Credentials => invalid(member, "a URL without a user name or password"),
+            _ => invalid(member, "an HTTP request target"),
+        })
 }
 
 fn strings(

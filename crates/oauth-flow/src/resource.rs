@@ -23,7 +23,7 @@ use url::Url;
 
 use crate::endpoint::{Endpoint, is_secure};
 use crate::request::get_json;
-use crate::response::{MAX_BODY_BYTES, Received};
+use crate::response::{MAX_BODY_BYTES, Received, json_object};
 
 /// What a protected resource says about itself (RFC 9728 §2).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -272,7 +272,7 @@ impl ResourceDiscovery {
             });
         }
         // JSON whatever the content type says: gateways label it text/plain.
-        let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(received.body) else {
+        let Some(object) = json_object(received.body) else {
             return Err(ResourceMetadataError::NotJson);
         };
         let metadata = ProtectedResourceMetadata::from_json_object(object)?;

@@ -20,22 +20,29 @@ pub const MAX_EXCERPT_CHARS: usize = 256;
 /// A short, redacted piece of a response body that could not be parsed, kept
 /// so an error can show what the server sent.
 ///
-/// At most [`MAX_EXCERPT_CHARS`] characters, control characters replaced, and
-/// the value after any member named like a credential (`access_token`,
-/// `refresh_token`, `id_token`, `code`, `client_secret`, ...) replaced with
-/// `[redacted]`.
+/// At most [`MAX_EXCERPT_CHARS`] characters, with control and
+/// direction-changing characters replaced. Credentials are redacted first:
+/// in a JSON body, the value of every member named like one (`access_token`,
+/// `accessToken`, `Refresh-Token`, `client_secret`, `code`, ...) at any depth
+/// becomes `"[redacted]"`; in anything else (HTML, a form, broken JSON) the
+/// text after such a name, up to the end of its value, is replaced.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Excerpt(String);
 
 impl Excerpt {
-    /// Cuts and redacts `body`.
+    /// Redacts and cuts `body`.
     pub fn of(body: &[u8]) -> Self {
-        let text = String::from_utf8_lossy(body);
-        let redacted = redact_credentials(&text);
+        let redacted = match serde_json::from_slice::<Value>(body) {
+            Ok(mut value) => {
+                redact_json(&mut value);
+                value.to_string()
+            }
+            Err(_) => redact_text(&String::from_utf8_lossy(body)),
+        };
         let mut out: String = redacted
             .chars()
             .take(MAX_EXCERPT_CHARS)
-            .map(|c| if c.is_control() { ' ' } else { c })
+            .map(|c| if is_unprintable(c) { ' ' } else { c })
             .collect();
         if redacted.chars().count() > MAX_EXCERPT_CHARS {
             out.push('…');
@@ -61,54 +68,142 @@ impl fmt::Debug for Excerpt {
     }
 }
 
-const CREDENTIAL_NAMES: [&str; 7] = [
+/// Control characters, and the ones that reorder text on a terminal.
+pub(crate) fn is_unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Credential names with `_` and `-` removed, in lower case.
+const CREDENTIALS: [&str; 9] = [
+    "accesstoken",
+    "refreshtoken",
+    "idtoken",
+    "clientsecret",
+    "codeverifier",
+    "assertion",
+    "code",
+    "token",
+    "password",
+];
+
+fn is_credential(name: &str) -> bool {
+    let folded: String = name
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    CREDENTIALS.contains(&folded.as_str())
+}
+
+fn redact_json(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (name, member) in map.iter_mut() {
+                if is_credential(name) {
+                    *member = Value::String("[redacted]".into());
+                } else {
+                    redact_json(member);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_json),
+        _ => {}
+    }
+}
+
+/// The spellings searched for in text that is not JSON, lower case.
+const TEXT_NAMES: [&str; 12] = [
     "access_token",
+    "accesstoken",
     "refresh_token",
+    "refreshtoken",
     "id_token",
+    "idtoken",
     "client_secret",
+    "clientsecret",
     "code_verifier",
+    "codeverifier",
     "assertion",
     "code",
 ];
 
-/// Replaces what follows a credential's name (in JSON or form syntax) up to
-/// the next delimiter with `[redacted]`.
-fn redact_credentials(text: &str) -> String {
+/// Replaces the value after each credential name: a quoted value to its
+/// closing quote, a `{…}` or `[…]` value to its closing bracket, anything else
+/// to the next delimiter.
+fn redact_text(text: &str) -> String {
+    // ASCII lower-casing keeps every byte offset.
+    let lower = text.to_ascii_lowercase();
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some((before, name, after)) = next_credential(rest) {
-        out.push_str(before);
-        out.push_str(name);
-        // Skip the separator: `":"`, `" : "`, `=`.
-        let value_start = after
-            .find(|c: char| !matches!(c, '"' | ':' | '=' | ' '))
-            .unwrap_or(after.len());
-        out.push_str(&after[..value_start]);
-        let value = &after[value_start..];
-        let value_len = value
-            .find(['"', '&', ',', '}', ' ', '\n'])
-            .unwrap_or(value.len());
-        if value_len > 0 {
-            out.push_str("[redacted]");
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some((found, name)) = TEXT_NAMES
+        .iter()
+        .filter_map(|name| lower[at..].find(name).map(|i| (at + i, *name)))
+        .min_by_key(|(i, name)| (*i, usize::MAX - name.len()))
+    {
+        let mut value = found + name.len();
+        let mut quoted = false;
+        while let Some(&b) = bytes.get(value) {
+            // Only a quote right before the value opens a quoted value.
+            match b {
+                b'"' | b'\'' => quoted = true,
+                b':' | b'=' | b' ' | b'\t' | b'\r' | b'\n' => quoted = false,
+                _ => break,
+            }
+            value += 1;
         }
-        rest = &value[value_len..];
+        let end = value_end(bytes, value, quoted);
+        if end > value {
+            out.push_str(&text[copied..value]);
+            out.push_str("[redacted]");
+            copied = end;
+        }
+        at = end.max(found + name.len());
     }
-    out.push_str(rest);
+    out.push_str(&text[copied..]);
     out
 }
 
-fn next_credential(text: &str) -> Option<(&str, &str, &str)> {
-    CREDENTIAL_NAMES
-        .iter()
-        .filter_map(|name| text.find(name).map(|at| (at, *name)))
-        .min_by_key(|(at, name)| (*at, usize::MAX - name.len()))
-        .map(|(at, name)| {
-            (
-                &text[..at],
-                &text[at..at + name.len()],
-                &text[at + name.len()..],
-            )
-        })
+fn value_end(bytes: &[u8], start: usize, quoted: bool) -> usize {
+    let mut at = start;
+    if quoted {
+        while let Some(&b) = bytes.get(at) {
+            match b {
+                b'\\' => at += 2,
+                b'"' | b'\'' => return at,
+                _ => at += 1,
+            }
+        }
+        return bytes.len();
+    }
+    if matches!(bytes.get(at), Some(b'{' | b'[')) {
+        let mut depth = 0usize;
+        while let Some(&b) = bytes.get(at) {
+            match b {
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return at + 1;
+                    }
+                }
+                _ => {}
+            }
+            at += 1;
+        }
+        return bytes.len();
+    }
+    while let Some(&b) = bytes.get(at) {
+        if matches!(b, b'"' | b'\'' | b'&' | b',' | b'}' | b']' | b'<' | b';')
+            || b.is_ascii_whitespace()
+        {
+            break;
+        }
+        at += 1;
+    }
+    at.min(bytes.len())
 }
 
 /// The response parts the handlers look at, borrowed.
@@ -156,7 +251,7 @@ impl<'a> Received<'a> {
     /// JSON `text/plain`), or as a form when the content type says form (GitHub's
     /// token endpoint answers form-encoded). `None` when it is neither.
     pub(crate) fn object(&self) -> Option<Map<String, Value>> {
-        if let Ok(Value::Object(map)) = serde_json::from_slice(self.body) {
+        if let Some(map) = json_object(self.body) {
             return Some(map);
         }
         if !self.content_type_is("application/x-www-form-urlencoded") {
@@ -174,6 +269,47 @@ impl<'a> Received<'a> {
     }
 }
 
+/// A JSON object whose members each appear once. `serde_json` keeps the last
+/// of two equal keys; a body that names `access_token` twice is ambiguous
+/// (two parsers may pick different ones), so it is refused whole.
+pub(crate) fn json_object(body: &[u8]) -> Option<Map<String, Value>> {
+    serde_json::from_slice::<UniqueObject>(body)
+        .ok()
+        .map(|object| object.0)
+}
+
+struct UniqueObject(Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for UniqueObject {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UniqueObject;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object without repeated members")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut map = Map::new();
+                while let Some((name, value)) = access.next_entry::<String, Value>()? {
+                    if map.contains_key(&name) {
+                        return Err(serde::de::Error::custom("a repeated member"));
+                    }
+                    map.insert(name, value);
+                }
+                Ok(UniqueObject(map))
+            }
+        }
+
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +321,36 @@ mod tests {
         assert!(!json.as_str().contains("\"RT\""), "{json}");
         let form = Excerpt::of(b"access_token=AT-123&scope=a");
         assert_eq!(form.as_str(), "access_token=[redacted]&scope=a");
+    }
+
+    #[test]
+    fn excerpt_redacts_every_shape_of_credential_value() {
+        for body in [
+            r#"{"access_token":{"v":"SECRET"}}"#,
+            r#"{"access_token":["SECRET"]}"#,
+            "{\"access_token\" :\t\"SECRET\"}",
+            "{\"access_token\":\n\"SECRET\"}",
+            r#"{"Access_Token":"SECRET"}"#,
+            r#"{"accessToken":"SECRET","refreshToken":"SECRET"}"#,
+            r#"{"access\u005ftoken":"SECRET"}"#,
+            r#"{"access_token":"SEC RET"}"#,
+            r#"{"data":{"tokens":[{"refresh-token":"SECRET"}]}}"#,
+            r#"<html>access_token: "SEC RET" and Refresh_Token='SECRET'</html>"#,
+            r#"{"access_token":{"v":"SECRET"}, broken"#,
+            "ACCESS_TOKEN=SECRET&x=1",
+        ] {
+            let shown = Excerpt::of(body.as_bytes()).to_string();
+            assert!(!shown.contains("SEC"), "{body} gave {shown}");
+            assert!(!shown.contains("RET"), "{body} gave {shown}");
+        }
+    }
+
+    #[test]
+    fn excerpt_keeps_what_is_not_a_credential() {
+        let shown = Excerpt::of(br#"{"error":"invalid_grant","error_description":"expired"}"#);
+        assert!(shown.as_str().contains("invalid_grant") && shown.as_str().contains("expired"));
+        let html = Excerpt::of(b"<html><h1>502 Bad Gateway</h1></html>");
+        assert_eq!(html.as_str(), "<html><h1>502 Bad Gateway</h1></html>");
     }
 
     #[test]

@@ -148,8 +148,12 @@ impl TokenSet {
     /// When the access token expires, if the server said (`expires_in`) or a
     /// default lifetime was configured. `None`: unknown.
     pub fn expires_at(&self) -> Option<SystemTime> {
-        self.lifetime
-            .map(|lifetime| to_time(self.issued_at.saturating_add(lifetime)))
+        self.lifetime.map(|lifetime| {
+            to_time(
+                self.issued_at
+                    .saturating_add(lifetime.min(MAX_LIFETIME_SECS)),
+            )
+        })
     }
 
     /// What the server got wrong that the parser let through.
@@ -166,7 +170,7 @@ impl TokenSet {
     /// `now` is before the expiry minus the skew margin. The margin is capped at
     /// half the lifetime, so a short-lived token is not born expired.
     pub(crate) fn is_fresh(&self, now: SystemTime, skew_secs: u64) -> bool {
-        let Some(lifetime) = self.lifetime else {
+        let Some(lifetime) = self.lifetime.map(|l| l.min(MAX_LIFETIME_SECS)) else {
             return true;
         };
         let margin = skew_secs.min(lifetime / 2);
@@ -201,6 +205,11 @@ pub(crate) fn unix_seconds(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs())
 }
+
+/// The longest lifetime believed: 100 years. A server that says more (or
+/// `u64::MAX`) means "does not expire"; the cap keeps every expiry a real
+/// date instead of an overflow.
+pub const MAX_LIFETIME_SECS: u64 = 100 * 365 * 24 * 3600;
 
 fn to_time(seconds: u64) -> SystemTime {
     UNIX_EPOCH
@@ -334,10 +343,11 @@ fn split_scope(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// RFC 6749 Appendix A.12: `access_token = 1*VSCHAR`. Checking it here also
-/// guarantees that `Bearer <token>` is a valid header value.
+/// RFC 6749 Appendix A.12 allows `1*VSCHAR`, space included, but a token with
+/// a space cannot follow `Bearer ` in a header (RFC 6750 §2.1): visible ASCII
+/// without the space. This also makes `Bearer <token>` a valid header value.
 fn is_vschar_string(token: &str) -> bool {
-    !token.is_empty() && token.bytes().all(|b| (0x20..=0x7e).contains(&b))
+    !token.is_empty() && token.bytes().all(|b| (0x21..=0x7e).contains(&b))
 }
 
 /// `expires_in` as a number of seconds: an integer, a numeric string, or a

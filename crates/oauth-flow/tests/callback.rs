@@ -284,3 +284,11 @@ fn callback_filter_recognises_only_this_flows_callback() {
     // The filter does not use the flow up.
     assert!(awaiting.handle_callback(&scenario.callback(&state)).is_ok());
 }
+
+#[test]
+fn bare_query_with_an_unescaped_url_in_a_value_is_read_as_a_query() {
+    let scenario = Scenario::new();
+    let (awaiting, state) = scenario.awaiting();
+    let query = format!("code=c&state={state}&iss=https://as.example.com");
+    assert!(awaiting.handle_callback(&query).is_ok());
+}

@@ -393,3 +393,42 @@ mod client_authentication_choice {
         ));
     }
 }
+
+#[test]
+fn authorization_endpoint_that_presets_flow_parameters_is_refused() {
+    for query in [
+        "state=FIXED",
+        "code_challenge_method=plain",
+        "redirect_uri=https://evil.example",
+    ] {
+        let mut metadata = metadata(ISSUER);
+        metadata["authorization_endpoint"] = json!(format!("{ISSUER}/authorize?{query}"));
+        let err = discover(&metadata).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DiscoveryError::InvalidMember {
+                    member: "authorization_endpoint",
+                    ..
+                }
+            ),
+            "{query}: {err}"
+        );
+    }
+}
+
+#[test]
+fn urls_with_user_names_or_passwords_are_refused() {
+    let mut metadata = metadata(ISSUER);
+    metadata["token_endpoint"] = json!("https://user:pw@as.example.com/token");
+    assert!(matches!(
+        discover(&metadata).unwrap_err(),
+        DiscoveryError::InvalidMember {
+            member: "token_endpoint",
+            ..
+        }
+    ));
+    let client = ClientConfig::new("cli", REDIRECT).unwrap();
+    let err = Discovering::new("https://user@as.example.com", client).unwrap_err();
+    assert!(matches!(err, ConfigError::IssuerWithCredentials { .. }));
+}

@@ -467,3 +467,50 @@ fn resource_indicators_go_to_the_token_endpoint_unchanged() {
         .collect();
     assert_eq!(resources, ["https://mcp.example.com", "urn:x"]);
 }
+
+#[test]
+fn access_token_with_a_space_cannot_be_a_bearer_header_and_is_refused() {
+    for bad in ["A B", " ", "AT "] {
+        let err = exchange_json(json!({"access_token": bad, "token_type": "Bearer"})).unwrap_err();
+        assert_eq!(err, TokenError::InvalidAccessToken, "{bad:?}");
+    }
+}
+
+#[test]
+fn repeated_members_make_the_response_ambiguous_and_it_is_refused() {
+    let body = r#"{"access_token":"A","access_token":"B","token_type":"Bearer"}"#;
+    let err = exchange(respond(200, Some("application/json"), body)).unwrap_err();
+    assert!(
+        matches!(err, TokenError::UnexpectedResponse { status: 200, .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn expiry_of_a_never_ending_token_is_a_real_date_far_ahead() {
+    for huge in [
+        json!(u64::MAX),
+        json!("99999999999999999999999"),
+        json!(1e300),
+    ] {
+        let authorized = exchange_json(
+            json!({"access_token": "AT", "token_type": "Bearer", "expires_in": huge}),
+        )
+        .unwrap();
+        let expires = authorized.tokens().expires_at().unwrap();
+        let ahead = expires.duration_since(at(0)).unwrap().as_secs();
+        assert_eq!(ahead, oauth_flow::MAX_LIFETIME_SECS, "{huge}");
+        assert!(authorized.bearer(at(10_000_000)).is_ok());
+    }
+}
+
+#[test]
+fn problem_json_error_is_an_unexpected_response_showing_title_and_detail() {
+    let body =
+        r#"{"type":"about:blank","title":"Bad Request","status":400,"detail":"grant expired"}"#;
+    let err = exchange(respond(400, Some("application/problem+json"), body)).unwrap_err();
+    let TokenError::UnexpectedResponse { excerpt, .. } = &err else {
+        panic!("{err}")
+    };
+    assert!(excerpt.as_str().contains("Bad Request") && excerpt.as_str().contains("grant expired"));
+}

@@ -78,3 +78,13 @@ fn server_text_with_control_characters_cannot_forge_lines() {
     // The value itself is kept intact for the caller.
     assert!(error.error_description.unwrap().contains('\n'));
 }
+
+#[test]
+fn server_text_cannot_reorder_a_terminal_line() {
+    let error = OAuthError {
+        error: "invalid_grant".into(),
+        error_description: Some("abc\u{202e}fed".into()),
+        error_uri: None,
+    };
+    assert!(!error.to_string().contains('\u{202e}'));
+}
