@@ -132,8 +132,15 @@ fn or_none(text: &str) -> &str {
 fn printable(text: &str) -> String {
     text.chars()
         .map(|c| {
-            let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-            if c.is_control() || bidi { '\u{fffd}' } else { c }
+            let bidi = matches!(
+                c,
+                '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+            );
+            if c.is_control() || bidi {
+                '\u{fffd}'
+            } else {
+                c
+            }
         })
         .collect()
 }
