@@ -235,12 +235,19 @@ impl LoopbackReceiver {
         loop {
             match self.listener.accept() {
                 Ok((stream, _)) => {
-                    // Past the cap the connection is closed unanswered.
+                    // When full, the connection that has been idle longest
+                    // makes room, so a few silent connections cannot keep the
+                    // browser's out; failing that, the new one is closed.
+                    if pending.len() >= MAX_PENDING {
+                        evict_idle(pending);
+                    }
                     if pending.len() < MAX_PENDING && stream.set_nonblocking(true).is_ok() {
+                        let now = Instant::now();
                         pending.push(Pending {
                             stream,
                             head: Vec::new(),
-                            deadline: Instant::now() + self.connection_timeout,
+                            accepted: now,
+                            deadline: now + self.connection_timeout,
                         });
                     }
                 }
@@ -282,7 +289,25 @@ fn is_transient(error: &io::Error) -> bool {
 struct Pending {
     stream: TcpStream,
     head: Vec<u8>,
+    accepted: Instant,
     deadline: Instant,
+}
+
+/// How long a connection must have sent nothing before a new one may take
+/// its place.
+const IDLE_BEFORE_EVICTION: Duration = Duration::from_millis(100);
+
+/// Drops the oldest connection that has sent nothing for a while.
+fn evict_idle(pending: &mut Vec<Pending>) {
+    let oldest_idle = pending
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.head.is_empty() && p.accepted.elapsed() >= IDLE_BEFORE_EVICTION)
+        .min_by_key(|(_, p)| p.accepted)
+        .map(|(i, _)| i);
+    if let Some(i) = oldest_idle {
+        pending.swap_remove(i);
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -103,6 +103,48 @@ fn a_silent_connection_does_not_hold_the_receiver() {
 }
 
 #[test]
+fn many_silent_connections_cannot_keep_the_callback_out() {
+    let receiver = receiver().connection_timeout(Duration::from_secs(30));
+    let port = receiver.port();
+    let browser = thread::spawn(move || {
+        // More idle connections than the receiver reads at once.
+        let silent: Vec<TcpStream> = (0..40)
+            .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+            .collect();
+        thread::sleep(Duration::from_millis(300));
+        let answer = get(port, "/callback?code=real");
+        drop(silent);
+        answer
+    });
+
+    let redirect = receiver.wait().unwrap();
+
+    assert!(redirect.ends_with("code=real"));
+    assert!(browser.join().unwrap().starts_with("HTTP/1.1 200"));
+}
+
+#[test]
+fn a_request_the_filter_refuses_is_answered_and_the_wait_goes_on() {
+    let receiver = receiver().accept_only(|redirect| redirect.ends_with("state=ours"));
+    let port = receiver.port();
+    let browser = thread::spawn(move || {
+        let forged = get(port, "/callback?code=x&state=forged");
+        (forged, get(port, "/callback?code=y&state=ours"))
+    });
+
+    let redirect = receiver.wait().unwrap();
+
+    let (forged, real) = browser.join().unwrap();
+    assert!(forged.starts_with("HTTP/1.1 400"), "{forged}");
+    assert!(
+        !forged.contains("forged"),
+        "nothing of the request is reflected"
+    );
+    assert!(real.starts_with("HTTP/1.1 200"), "{real}");
+    assert!(redirect.ends_with("code=y&state=ours"));
+}
+
+#[test]
 fn an_oversized_request_is_refused_and_the_wait_goes_on() {
     let receiver = receiver();
     let port = receiver.port();
