@@ -47,12 +47,17 @@ pub(crate) fn run() -> Result<(), CliError> {
     let discovered = driver.discover(server.issuer(), client)?;
     let metadata = discovered.metadata();
     step.done(format!(
-        "200: issuer matches, endpoints on loopback, PKCE methods {:?}, iss advertised: {}",
+        "200: the issuer matches, endpoints are on loopback, PKCE methods {:?}, \
+         callbacks will name the issuer (RFC 9207): {}",
         metadata
             .code_challenge_methods_supported
             .clone()
             .unwrap_or_default(),
-        metadata.authorization_response_iss_parameter_supported,
+        if metadata.authorization_response_iss_parameter_supported {
+            "yes"
+        } else {
+            "no"
+        },
     ));
 
     let step = Step::start(
@@ -99,11 +104,12 @@ pub(crate) fn run() -> Result<(), CliError> {
     ));
 
     use_and_refresh(&driver, &server, authorized)?;
-    Step::start("Revoked", "done").done(format!(
-        "{} requests reached the server; the whole flow took {} ms",
+    println!(
+        "[{:>16}] done: {} requests reached the server; the whole flow took {} ms",
+        "Revoked",
         server.requests().len(),
         total.elapsed().as_millis()
-    ));
+    );
     Ok(())
 }
 

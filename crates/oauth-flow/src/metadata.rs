@@ -19,6 +19,9 @@ pub enum WellKnown {
     /// OpenID Connect Discovery 1.0 §4: `/.well-known/openid-configuration`,
     /// appended to the issuer. Its members are a superset of RFC 8414's.
     OpenIdConfiguration,
+    /// `/.well-known/openid-configuration` inserted before the issuer's path,
+    /// as RFC 8414 §5 allows; some servers with a path issuer serve only this.
+    OpenIdConfigurationInserted,
 }
 
 impl WellKnown {
@@ -37,6 +40,9 @@ impl WellKnown {
             }
             Self::OpenIdConfiguration => {
                 url.set_path(&format!("{path}/.well-known/openid-configuration"));
+            }
+            Self::OpenIdConfigurationInserted => {
+                url.set_path(&format!("/.well-known/openid-configuration{path}"));
             }
         }
         url
@@ -328,6 +334,16 @@ mod tests {
         assert_eq!(
             root.as_str(),
             "https://as.example.com/.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
+    fn inserted_openid_configuration_url_goes_before_the_issuer_path() {
+        let url = WellKnown::OpenIdConfigurationInserted
+            .url_for(&issuer("https://github.com/login/oauth"));
+        assert_eq!(
+            url.as_str(),
+            "https://github.com/.well-known/openid-configuration/login/oauth"
         );
     }
 
