@@ -111,6 +111,8 @@ fn raw_flow(agent: &Agent, server: &TestServer) {
         .to_str()
         .expect("an ASCII location");
     let code = find(location, "code=", '&').to_owned();
+    // Read the body to its end, as the transport does, so the connection goes back to the pool.
+    black_box(redirect.into_body().read_to_vec().expect("a body"));
 
     let token_endpoint = server.token_endpoint();
     let tokens = post_form(
