@@ -120,6 +120,10 @@ impl From<DriverError> for CliError {
                 "the access token expired and there is no refresh token",
             )
             .hint("log in again with `oauth-flow login`"),
+            DriverError::NoMetadata { .. } => Self::new(Exit::Server, error.to_string()).hint(
+                "check --issuer: it must be the authorization server's issuer URL, \
+                 exactly as the server writes it",
+            ),
             DriverError::Revocation(error) => revocation(&error),
             DriverError::Receiver(error) => receiver(&error),
             other => Self::new(Exit::Failure, other.to_string()),
@@ -129,9 +133,6 @@ impl From<DriverError> for CliError {
 
 fn discovery(error: &DiscoveryError) -> CliError {
     let hint = match error {
-        DiscoveryError::Status { status: 404, .. } => {
-            "the server may publish only OpenID Connect metadata: add --openid"
-        }
         DiscoveryError::IssuerMismatch { .. } => {
             "write --issuer exactly as the server names itself (scheme, host, path)"
         }

@@ -7,10 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use oauth_flow::url::Url;
-use oauth_flow::{
-    AuthorizeParams, ClientAuthMethod, ClientConfig, ClientSecret, Discovering, FlowState,
-    WellKnown,
-};
+use oauth_flow::{AuthorizeParams, ClientAuthMethod, ClientConfig, ClientSecret, FlowState};
 use oauth_flow_ureq::{Config, Driver, LoopbackReceiver};
 use zeroize::Zeroizing;
 
@@ -39,18 +36,11 @@ pub(crate) fn run(store: &Store, profile: &str, args: &LoginArgs) -> Result<(), 
             AuthMethod::ClientSecretBasic => ClientAuthMethod::ClientSecretBasic,
         });
     }
-    let well_known = if args.openid {
-        WellKnown::OpenIdConfiguration
-    } else {
-        WellKnown::OAuthAuthorizationServer
-    };
-    let discovering = Discovering::with_well_known(&args.issuer, well_known, client)?;
-
+    // RFC 8414 first, then OpenID Connect, each where the issuer's path asks.
     let mut driver = Driver::new(Config::new())?;
-    let metadata_url = discovering.metadata_url().clone();
     let discovered = driver
-        .discover_from(discovering)
-        .map_err(|f| CliError::from(f).context(format_args!("discovery at {metadata_url}")))?;
+        .discover(&args.issuer, client)
+        .map_err(|f| CliError::from(f).context(format_args!("discovery of {}", args.issuer)))?;
 
     let mut params = AuthorizeParams::new();
     for scope in &args.scopes {

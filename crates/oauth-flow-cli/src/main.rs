@@ -99,9 +99,6 @@ struct LoginArgs {
     /// Print the URL instead of opening a browser.
     #[arg(long)]
     no_browser: bool,
-    /// Use the OpenID Connect discovery document instead of RFC 8414's.
-    #[arg(long)]
-    openid: bool,
     /// Seconds to wait for the browser to come back.
     #[arg(long, default_value_t = 300, value_name = "SECONDS")]
     timeout: u64,

@@ -496,3 +496,33 @@ fn help_documents_the_exit_codes() {
         "{help}"
     );
 }
+
+#[test]
+fn a_wrong_issuer_lists_every_metadata_url_tried() {
+    let server = TestServer::start(ServerConfig::new());
+    let store = Store::new();
+    let wrong = format!("{}/nope", server.issuer());
+    let output = store.run(&[
+        "login",
+        "--no-browser",
+        "--issuer",
+        &wrong,
+        "--client-id",
+        DEMO_CLIENT_ID,
+    ]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("/.well-known/oauth-authorization-server/nope"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("/.well-known/openid-configuration/nope"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("/nope/.well-known/openid-configuration"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("try: check --issuer"), "{stderr}");
+}

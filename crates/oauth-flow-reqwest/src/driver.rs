@@ -7,7 +7,8 @@ use oauth_flow::rand_core::CryptoRng;
 use oauth_flow::url::Url;
 use oauth_flow::{
     AuthorizeParams, Authorized, AwaitingCallback, ClientConfig, Discovered, Discovering,
-    Exchanging, FlowState, Freshness, Refreshing, Revoked, Revoking, TokenTypeHint,
+    Exchanging, FlowState, Freshness, MetadataDiscovery, MetadataDiscoveryOutcome, Refreshing,
+    Revoked, Revoking, TokenTypeHint,
 };
 use rand::SeedableRng as _;
 use rand::rngs::{StdRng, SysRng};
@@ -59,13 +60,29 @@ impl<R: CryptoRng> Driver<R> {
         self.transport.send(request).await
     }
 
-    /// Fetches and checks the issuer's RFC 8414 metadata.
+    /// Fetches and checks the issuer's metadata, trying each well-known URL
+    /// in the order [`MetadataDiscovery`] gives (RFC 8414 first, then OpenID
+    /// Connect) and taking the first valid document.
     ///
-    /// Hands back the `Discovering` state when the transport failed; the
-    /// request is a `GET`, safe to repeat.
+    /// A transport failure ends the search at once (the request is a `GET`,
+    /// safe to repeat); a candidate that answers with an error or an invalid
+    /// document is skipped, and [`Error::NoMetadata`] lists them all when none
+    /// is left.
     pub async fn discover(&self, issuer: &str, client: ClientConfig) -> Result<Discovered, Failed> {
-        let discovering = Discovering::new(issuer, client).map_err(Failed::stateless)?;
-        self.discover_from(discovering).await
+        let mut search = MetadataDiscovery::new(issuer, client).map_err(Failed::stateless)?;
+        loop {
+            let Some(request) = search.request() else {
+                return Err(Failed::stateless(Error::NoMetadata { tried: Vec::new() }));
+            };
+            let response = self.send(request).await.map_err(Failed::stateless)?;
+            match search.handle_response(&response) {
+                MetadataDiscoveryOutcome::Found(discovered) => return Ok(*discovered),
+                MetadataDiscoveryOutcome::TryNext(next) => search = next,
+                MetadataDiscoveryOutcome::Exhausted(tried) => {
+                    return Err(Failed::stateless(Error::NoMetadata { tried }));
+                }
+            }
+        }
     }
 
     /// Fetches and checks the metadata of a `Discovering` state built by the

@@ -134,6 +134,14 @@ pub enum Error {
     /// A revocation could not start, or was refused.
     #[error(transparent)]
     Revocation(#[from] RevocationError),
+    /// No well-known URL of the issuer gave a usable metadata document.
+    /// Each URL tried comes with why it was not used; a 404 everywhere
+    /// usually means the issuer URL is wrong.
+    #[error("no usable metadata for the issuer; tried {}", describe_tried(tried))]
+    NoMetadata {
+        /// Each URL, with why it was not used.
+        tried: Vec<(String, DiscoveryError)>,
+    },
     /// The operating system's random number generator failed.
     #[error("the operating system's random number generator failed: {0}")]
     Rng(#[source] rand::rngs::SysError),
@@ -222,4 +230,12 @@ impl std::error::Error for Failed {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.error)
     }
+}
+
+fn describe_tried(tried: &[(String, DiscoveryError)]) -> String {
+    let each: Vec<String> = tried
+        .iter()
+        .map(|(url, error)| format!("{url} ({error})"))
+        .collect();
+    each.join("; ")
 }

@@ -215,6 +215,7 @@
 
 mod authorized;
 mod awaiting;
+mod candidates;
 mod challenge;
 mod config;
 mod discovered;
@@ -236,6 +237,7 @@ mod token;
 
 pub use authorized::{Authorized, Expired, Freshness};
 pub use awaiting::{AwaitingCallback, CallbackFilter, MAX_CALLBACK_BYTES};
+pub use candidates::{MetadataDiscovery, MetadataDiscoveryOutcome};
 pub use challenge::{BearerChallenge, Challenge, ChallengeError, MAX_CHALLENGE_BYTES};
 /// `WWW-Authenticate` parsing (RFC 9110 §11.6.1) beyond the bearer challenge.
 pub mod www_authenticate {
