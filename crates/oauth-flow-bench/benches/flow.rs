@@ -103,7 +103,9 @@ fn raw_flow(agent: &Agent, server: &TestServer) {
     black_box(metadata);
 
     let url = format!(
-        "{}?response_type=code&client_id={DEMO_CLIENT_ID}&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcallback&scope=read&state={STATE}&code_challenge={CHALLENGE}&code_challenge_method=S256",
+        "{}?response_type=code&client_id={DEMO_CLIENT_ID}&\
+            redirect_uri=http%3A%2F%2F127.0.0.1%2Fcallback&scope=read&state={STATE}&\
+            code_challenge={CHALLENGE}&code_challenge_method=S256",
         server.authorization_endpoint()
     );
     let redirect = agent.get(&url).call().expect("the authorization redirect");
@@ -119,7 +121,9 @@ fn raw_flow(agent: &Agent, server: &TestServer) {
         agent,
         &token_endpoint,
         format!(
-            "grant_type=authorization_code&code={code}&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcallback&code_verifier={VERIFIER}&client_id={DEMO_CLIENT_ID}"
+            "grant_type=authorization_code&code={code}&\
+                redirect_uri=http%3A%2F%2F127.0.0.1%2Fcallback&code_verifier={VERIFIER}&\
+                client_id={DEMO_CLIENT_ID}"
         ),
     );
     let refresh_token = find(&tokens, "\"refresh_token\":\"", '"');

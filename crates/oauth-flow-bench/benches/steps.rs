@@ -36,13 +36,28 @@ const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const REFRESH_TOKEN: &str = "tGzv3JOkF0XG5Qx2TlKWIA";
 
 /// A typical token response: an opaque access token, its lifetime, a refresh token, the scope.
-const TOKEN_BODY: &str = r#"{"access_token":"2YotnFZFEjr1zCsicMWpAA.8dWqSvr3rTzJtKcYvLw2Ff","token_type":"Bearer","expires_in":3600,"refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","scope":"read"}"#;
+const TOKEN_BODY: &str = concat!(
+    r#"{"access_token":"2YotnFZFEjr1zCsicMWpAA.8dWqSvr3rTzJtKcYvLw2Ff","token_type":"Bearer","#,
+    r#""expires_in":3600,"refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","scope":"read"}"#
+);
 const ERROR_BODY: &str =
     r#"{"error":"invalid_grant","error_description":"the authorization code has expired"}"#;
 
 fn metadata_body() -> String {
     format!(
-        r#"{{"issuer":"{ISSUER}","authorization_endpoint":"{AUTHORIZATION_ENDPOINT}","token_endpoint":"{TOKEN_ENDPOINT}","revocation_endpoint":"{ISSUER}/revoke","jwks_uri":"{ISSUER}/jwks","scopes_supported":["read","write"],"response_types_supported":["code"],"grant_types_supported":["authorization_code","refresh_token"],"token_endpoint_auth_methods_supported":["none","client_secret_basic","client_secret_post"],"code_challenge_methods_supported":["S256"],"authorization_response_iss_parameter_supported":true}}"#
+        concat!(
+            r#"{{"issuer":"{ISSUER}","authorization_endpoint":"{AUTHORIZATION_ENDPOINT}","#,
+            r#""token_endpoint":"{TOKEN_ENDPOINT}","revocation_endpoint":"{ISSUER}/revoke","#,
+            r#""jwks_uri":"{ISSUER}/jwks","scopes_supported":["read","write"],"#,
+            r#""response_types_supported":["code"],"#,
+            r#""grant_types_supported":["authorization_code","refresh_token"],"#,
+            r#""token_endpoint_auth_methods_supported":["none","client_secret_basic","#,
+            r#""client_secret_post"],"code_challenge_methods_supported":["S256"],"#,
+            r#""authorization_response_iss_parameter_supported":true}}"#
+        ),
+        ISSUER = ISSUER,
+        AUTHORIZATION_ENDPOINT = AUTHORIZATION_ENDPOINT,
+        TOKEN_ENDPOINT = TOKEN_ENDPOINT
     )
 }
 
