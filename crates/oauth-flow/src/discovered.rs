@@ -1,5 +1,8 @@
 //! State `Discovered`: the server is known; an authorization can start.
 
+use std::fmt;
+use std::sync::Arc;
+
 use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -118,12 +121,28 @@ impl AuthorizeParams {
 /// [`authorize`](Self::authorize) starts an authorization; it borrows the
 /// state, so one `Discovered` can start many (a new login after the refresh
 /// token was refused, say).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// Cheap to clone: every later state of a flow shares the same checked
+/// metadata and configuration.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "DiscoveredParts", into = "DiscoveredParts")]
-pub struct Discovered {
+pub struct Discovered(Arc<Checked>);
+
+#[derive(Debug, PartialEq)]
+struct Checked {
     metadata: AuthorizationServerMetadata,
     client: ClientConfig,
     auth_method: ClientAuthMethod,
+}
+
+impl fmt::Debug for Discovered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Discovered")
+            .field("metadata", &self.0.metadata)
+            .field("client", &self.0.client)
+            .field("auth_method", &self.0.auth_method)
+            .finish()
+    }
 }
 
 /// The persisted form: the method is derived again, and the checks run again,
@@ -145,8 +164,8 @@ impl TryFrom<DiscoveredParts> for Discovered {
 impl From<Discovered> for DiscoveredParts {
     fn from(discovered: Discovered) -> Self {
         Self {
-            metadata: discovered.metadata,
-            client: discovered.client,
+            metadata: discovered.0.metadata.clone(),
+            client: discovered.0.client.clone(),
         }
     }
 }
@@ -161,26 +180,26 @@ impl Discovered {
     ) -> Result<Self, DiscoveryError> {
         metadata.validate()?;
         let auth_method = choose_auth_method(&metadata, &client)?;
-        Ok(Self {
+        Ok(Self(Arc::new(Checked {
             metadata,
             client,
             auth_method,
-        })
+        })))
     }
 
     /// The server's metadata.
     pub fn metadata(&self) -> &AuthorizationServerMetadata {
-        &self.metadata
+        &self.0.metadata
     }
 
     /// The client configuration.
     pub fn client(&self) -> &ClientConfig {
-        &self.client
+        &self.0.client
     }
 
     /// How the client authenticates at the token endpoint.
     pub fn auth_method(&self) -> ClientAuthMethod {
-        self.auth_method
+        self.0.auth_method
     }
 
     /// Builds an authorization request (RFC 6749 §4.1.1 with PKCE, RFC 7636
@@ -196,8 +215,9 @@ impl Discovered {
         rng: &mut R,
         params: AuthorizeParams,
     ) -> Result<(AwaitingCallback, Url), AuthorizeError> {
-        if let Some(methods) = &self.metadata.code_challenge_methods_supported {
-            if !methods.iter().any(|m| m == "S256") && !self.client.lenient().s256_not_advertised {
+        if let Some(methods) = &self.0.metadata.code_challenge_methods_supported {
+            if !methods.iter().any(|m| m == "S256") && !self.0.client.lenient().s256_not_advertised
+            {
                 return Err(AuthorizeError::S256NotAdvertised {
                     advertised: methods.clone(),
                 });
@@ -210,13 +230,13 @@ impl Discovered {
         let challenge = s256_challenge(&verifier);
 
         // Parameters already in the endpoint's query are kept (RFC 6749 §3.1).
-        let mut url = self.metadata.authorization_endpoint.url().clone();
+        let mut url = self.0.metadata.authorization_endpoint.url().clone();
         {
             let mut query = url.query_pairs_mut();
             query
                 .append_pair("response_type", "code")
-                .append_pair("client_id", self.client.client_id())
-                .append_pair("redirect_uri", self.client.redirect_uri().as_str());
+                .append_pair("client_id", self.0.client.client_id())
+                .append_pair("redirect_uri", self.0.client.redirect_uri().as_str());
             if !params.scopes.is_empty() {
                 query.append_pair("scope", &params.scopes.join(" "));
             }
