@@ -260,7 +260,7 @@ pub enum DiscoveryError {
         expected: &'static str,
     },
     /// An endpoint is not `https` (plain `http` is allowed on loopback only).
-    #[error("metadata member `{member}` must be an https URL (http only on loopback): {url}")]
+    #[error("metadata member `{member}` must be an https URL (http only on loopback): {url:?}")]
     InsecureEndpoint {
         /// The member's name.
         member: &'static str,
@@ -349,7 +349,7 @@ pub enum CallbackError {
     #[error("callback query is malformed: {0}")]
     Malformed(#[source] FormError),
     /// A parameter appears more than once (RFC 6749 §3.1).
-    #[error("callback repeats parameter `{name}`")]
+    #[error("callback repeats parameter {name:?}")]
     DuplicateParameter {
         /// The parameter's name.
         name: String,
