@@ -17,6 +17,9 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// The longest [`Excerpt`] kept from a body that could not be parsed.
 pub const MAX_EXCERPT_CHARS: usize = 256;
 
+/// How much of a body that is not JSON is redacted to make an excerpt.
+const TEXT_HEAD_BYTES: usize = MAX_EXCERPT_CHARS * 16;
+
 /// A short, redacted piece of a response body that could not be parsed, kept
 /// so an error can show what the server sent.
 ///
@@ -37,14 +40,20 @@ impl Excerpt {
                 redact_json(&mut value);
                 value.to_string()
             }
-            Err(_) => redact_text(&String::from_utf8_lossy(body)),
+            // Text redaction looks at no more than it can show: over a whole
+            // body of repeated credential names it takes quadratic time.
+            // Cutting first is safe, because a value cut short is still
+            // redacted up to the end of the text.
+            Err(_) => redact_text(&String::from_utf8_lossy(
+                &body[..body.len().min(TEXT_HEAD_BYTES)],
+            )),
         };
         let mut out: String = redacted
             .chars()
             .take(MAX_EXCERPT_CHARS)
             .map(|c| if is_unprintable(c) { ' ' } else { c })
             .collect();
-        if redacted.chars().count() > MAX_EXCERPT_CHARS {
+        if body.len() > TEXT_HEAD_BYTES || redacted.chars().count() > MAX_EXCERPT_CHARS {
             out.push('…');
         }
         Self(out)
