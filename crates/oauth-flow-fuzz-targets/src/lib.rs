@@ -26,6 +26,8 @@
 //! form-encoded issuer, so a corpus can reach past the `state` check.
 //!
 //! [`snapshot`] reads the text given to [`FlowState::from_snapshot`].
+//!
+//! [`www_authenticate`] reads one `WWW-Authenticate` field value per line.
 
 // Every target reports a broken invariant by panicking: that is what a
 // fuzzer and the replay test look for.
@@ -37,8 +39,8 @@ pub mod flow;
 
 use http::{HeaderValue, Response, StatusCode, header};
 use oauth_flow::{
-    Authorized, CallbackError, Excerpt, FlowState, MAX_EXCERPT_CHARS, RevocationError, TokenError,
-    TokenType, TokenTypeHint,
+    Authorized, BearerChallenge, CallbackError, Excerpt, FlowState, MAX_EXCERPT_CHARS,
+    RevocationError, TokenError, TokenType, TokenTypeHint,
 };
 
 pub use checks::{assert_printable, assert_round_trips};
@@ -48,12 +50,13 @@ pub use fixture::{ISSUER, ISSUER_FORM, REDIRECT, at};
 pub type Target = fn(&[u8]);
 
 /// Every target, by the name of its directory under `fuzz/corpus/`.
-pub const TARGETS: [(&str, Target); 6] = [
+pub const TARGETS: [(&str, Target); 7] = [
     ("metadata", metadata),
     ("callback", callback),
     ("token", token),
     ("error_body", error_body),
     ("snapshot", snapshot),
+    ("www_authenticate", www_authenticate),
     ("flow", flow::run),
 ];
 
@@ -339,4 +342,64 @@ pub fn snapshot(data: &[u8]) {
         }
         Err(error) => assert_printable(&error.to_string()),
     }
+}
+
+/// `WWW-Authenticate`: `BearerChallenge::from_headers` with one field per
+/// input line.
+///
+/// The challenge picked is `Bearer` when any field has one, else `DPoP`.
+/// Written back as a `Bearer` challenge with quoted, escaped parameters, it
+/// reads back to the same values.
+pub fn www_authenticate(data: &[u8]) {
+    let mut headers = http::HeaderMap::new();
+    for line in data.split(|&b| b == b'\n') {
+        if let Ok(value) = HeaderValue::from_bytes(line) {
+            headers.append(header::WWW_AUTHENTICATE, value);
+        }
+    }
+    let challenge = match BearerChallenge::from_headers(&headers) {
+        Ok(Some(challenge)) => challenge,
+        Ok(None) => return,
+        Err(error) => {
+            assert_printable(&error.to_string());
+            return;
+        }
+    };
+    let has_bearer = String::from_utf8_lossy(data)
+        .to_ascii_lowercase()
+        .contains("bearer");
+    if challenge.scheme.eq_ignore_ascii_case("bearer") {
+        assert!(has_bearer);
+    } else {
+        assert!(
+            challenge.scheme.eq_ignore_ascii_case("dpop"),
+            "{challenge:?}"
+        );
+    }
+
+    let members = [
+        ("resource_metadata", &challenge.resource_metadata),
+        ("scope", &challenge.scope),
+        ("error", &challenge.error),
+        ("error_description", &challenge.error_description),
+        ("realm", &challenge.realm),
+    ];
+    let params: Vec<String> = members
+        .iter()
+        .filter_map(|(name, value)| {
+            let value = value.as_ref()?;
+            let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
+            Some(format!("{name}=\"{escaped}\""))
+        })
+        .collect();
+    let written = format!("{} {}", challenge.scheme, params.join(", "));
+    let mut again = http::HeaderMap::new();
+    let Ok(value) = HeaderValue::from_str(written.trim_end()) else {
+        panic!("a parsed challenge writes back as a header value: {written:?}");
+    };
+    again.insert(header::WWW_AUTHENTICATE, value);
+    let back = BearerChallenge::from_headers(&again)
+        .unwrap_or_else(|e| panic!("{written:?} does not read back: {e}"))
+        .expect("a challenge");
+    assert_eq!(back, challenge, "{written}");
 }
