@@ -465,7 +465,10 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
-    fn the_flow_follows_the_model(seed in any::<u8>(), events in proptest::collection::vec(event(), 1..60)) {
+    fn the_flow_follows_the_model(
+        seed in any::<u8>(),
+        events in proptest::collection::vec(event(), 1..60),
+    ) {
         let mut driver = Driver::new(seed);
         for event in &events {
             driver.step(event);
