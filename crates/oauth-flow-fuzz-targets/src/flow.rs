@@ -14,7 +14,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use http::{HeaderValue, Response, StatusCode, header};
 use oauth_flow::{
     Authorized, AwaitingCallback, Discovered, Discovering, Exchanging, Expired, FlowState,
-    Freshness, Refreshing, Revoked, Revoking, TokenType, TokenTypeHint,
+    Freshness, MAX_LIFETIME_SECS, Refreshing, Revoked, Revoking, TokenType, TokenTypeHint,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng as _;
@@ -766,17 +766,22 @@ impl Harness {
             Some(Value::String(name)) => name.eq_ignore_ascii_case("bearer"),
             _ => return Err(false),
         };
-        let lifetime = get("expires_in").and_then(|value| match value {
-            Value::Number(n) => n.as_u64().or_else(|| {
-                let float = n.as_f64().filter(|f| f.is_finite() && *f >= 0.0)?;
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                Some(float.floor() as u64)
-            }),
-            Value::String(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
-                Some(text.parse().unwrap_or(u64::MAX))
-            }
-            _ => None,
-        });
+        let lifetime = get("expires_in")
+            .and_then(|value| match value {
+                Value::Number(n) => n.as_u64().or_else(|| {
+                    let float = n.as_f64().filter(|f| f.is_finite() && *f >= 0.0)?;
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    Some(float.floor() as u64)
+                }),
+                Value::String(text)
+                    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    Some(text.parse().unwrap_or(u64::MAX))
+                }
+                _ => None,
+            })
+            // The core believes no lifetime longer than a century.
+            .map(|lifetime| lifetime.min(MAX_LIFETIME_SECS));
         let refresh = match get("refresh_token") {
             Some(Value::String(token)) if !token.is_empty() => Some(token.clone()),
             _ => None,
