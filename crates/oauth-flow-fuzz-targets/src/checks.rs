@@ -32,13 +32,18 @@ pub fn assert_round_trips(state: FlowState) {
 }
 
 /// The query of a callback as the crate documents it is read: after the
-/// first `?` and before any `#`, or the whole text when it is not a URL.
+/// first `?` and before any `#`; without a `?`, nothing when the text is a
+/// URL (a scheme with neither `=` nor `&`, then `://`), else the whole text.
 /// Decoded with the `url` crate, independently of the core's decoder.
 pub(crate) fn query_pairs(redirect: &str) -> Vec<(String, String)> {
     let without_fragment = redirect.split('#').next().unwrap_or_default();
+    let is_url = |text: &str| {
+        text.split_once("://")
+            .is_some_and(|(scheme, _)| !scheme.is_empty() && !scheme.contains(['=', '&']))
+    };
     let query = match without_fragment.split_once('?') {
         Some((_, query)) => query,
-        None if without_fragment.contains("://") => "",
+        None if is_url(without_fragment) => "",
         None => without_fragment,
     };
     url::form_urlencoded::parse(query.as_bytes())
