@@ -9,13 +9,13 @@
 //! so the driver runs inside `tokio::spawn`.
 //!
 //! ```text
-//! driver.discover ──> Discovered ──driver.login──────────────────> Authorized
-//!                      │  authorize: URL ─> open_url(&url)            │   ▲
-//!                      │  wait_for_callback ─> handle_callback        │   │ ensure_fresh /
-//!                      │  exchange: POST /token, once                 │   │ refresh
-//!                      └──────────────────────────────────────────────┘   │
-//!                                                     Authorized ─────────┘
-//!                                                     Authorized ─driver.revoke─> Revoked
+//! driver.discover --> Discovered --driver.login------------------> Authorized
+//!                      |  authorize: URL -> open_url(&url)            |   ^
+//!                      |  wait_for_callback -> handle_callback        |   | ensure_fresh /
+//!                      |  exchange: POST /token, once                 |   | refresh
+//!                      +----------------------------------------------+   |
+//!                                                     Authorized ---------+
+//!                                                     Authorized -driver.revoke-> Revoked
 //! ```
 //!
 //! # A whole flow

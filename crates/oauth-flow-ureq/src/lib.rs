@@ -8,13 +8,13 @@
 //! (RFC 8252 §7.3).
 //!
 //! ```text
-//! driver.discover ──> Discovered ──driver.login──────────────────> Authorized
-//!                      │  authorize: URL ─> open_url(&url)            │   ▲
-//!                      │  receiver.wait() ─> handle_callback          │   │ ensure_fresh /
-//!                      │  exchange: POST /token, once                 │   │ refresh
-//!                      └──────────────────────────────────────────────┘   │
-//!                                                     Authorized ─────────┘
-//!                                                     Authorized ─driver.revoke─> Revoked
+//! driver.discover --> Discovered --driver.login------------------> Authorized
+//!                      |  authorize: URL -> open_url(&url)            |   ^
+//!                      |  receiver.wait() -> handle_callback          |   | ensure_fresh /
+//!                      |  exchange: POST /token, once                 |   | refresh
+//!                      +----------------------------------------------+   |
+//!                                                     Authorized ---------+
+//!                                                     Authorized -driver.revoke-> Revoked
 //! ```
 //!
 //! # A whole flow

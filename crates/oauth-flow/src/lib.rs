@@ -14,24 +14,24 @@
 //! # The states
 //!
 //! ```text
-//!  Discovering ──metadata response──▶ Discovered ◀───────────────────────────┐
-//!                                         │ authorize(rng, params)           │
-//!                                         ▼                                  │
-//!                        AwaitingCallback + authorization URL                │
-//!                                         │ handle_callback(redirect URL)    │
-//!                                         ▼   (state, iss, error checked)    │
-//!                                    Exchanging                              │
-//!                                         │ handle_response(token, now)      │
-//!                                         ▼                                  │
-//!             ┌────────────────────▶ Authorized ──check(now) past expiry──┐  │
-//!             │                       │      │   or reject()              ▼  │
-//!             │ handle_response       │      │                       Expired │
-//!             │   (token, now)        │      └───────revoke───┐        │  │  │
-//!        Refreshing ◀───refresh()─────┘                       ▼        │  │  │
-//!             ▲                                           Revoking ◀───┘  │  │
-//!             └───────────────────────refresh()───────────────│───────────┘  │
-//!                                                             ▼              │
-//!                                                          Revoked ──────────┘
+//!  Discovering --metadata response--> Discovered <---------------------------+
+//!                                         | authorize(rng, params)           |
+//!                                         v                                  |
+//!                        AwaitingCallback + authorization URL                |
+//!                                         | handle_callback(redirect URL)    |
+//!                                         v   (state, iss, error checked)    |
+//!                                    Exchanging                              |
+//!                                         | handle_response(token, now)      |
+//!                                         v                                  |
+//!             +--------------------> Authorized --check(now) past expiry--+  |
+//!             |                       |      |   or reject()              v  |
+//!             | handle_response       |      |                       Expired |
+//!             |   (token, now)        |      +-------revoke---+        |  |  |
+//!        Refreshing <---refresh()-----+                       v        |  |  |
+//!             ^                                           Revoking <---+  |  |
+//!             +-----------------------refresh()---------------|-----------+  |
+//!                                                             v              |
+//!                                                          Revoked ----------+
 //! ```
 //!
 //! Transitions consume the state they leave, so a code cannot be exchanged
