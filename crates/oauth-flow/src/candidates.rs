@@ -43,22 +43,7 @@ pub enum MetadataDiscoveryOutcome {
 impl MetadataDiscovery {
     /// The candidates for `issuer`, in order.
     pub fn new(issuer: &str, client: ClientConfig) -> Result<Self, ConfigError> {
-        let has_path = !parse_issuer(issuer)?
-            .path()
-            .trim_end_matches('/')
-            .is_empty();
-        let order: &[WellKnown] = if has_path {
-            &[
-                WellKnown::OAuthAuthorizationServer,
-                WellKnown::OpenIdConfigurationInserted,
-                WellKnown::OpenIdConfiguration,
-            ]
-        } else {
-            &[
-                WellKnown::OAuthAuthorizationServer,
-                WellKnown::OpenIdConfiguration,
-            ]
-        };
+        let order = well_known_order(issuer)?;
         let mut candidates = Vec::with_capacity(order.len());
         let mut client = Some(client);
         for (i, &well_known) in order.iter().enumerate() {
@@ -110,6 +95,36 @@ impl MetadataDiscovery {
             }
         }
     }
+}
+
+/// The well-known documents to try for `issuer`, in the MCP order.
+fn well_known_order(issuer: &str) -> Result<&'static [WellKnown], ConfigError> {
+    let has_path = !parse_issuer(issuer)?
+        .path()
+        .trim_end_matches('/')
+        .is_empty();
+    Ok(if has_path {
+        &[
+            WellKnown::OAuthAuthorizationServer,
+            WellKnown::OpenIdConfigurationInserted,
+            WellKnown::OpenIdConfiguration,
+        ]
+    } else {
+        &[
+            WellKnown::OAuthAuthorizationServer,
+            WellKnown::OpenIdConfiguration,
+        ]
+    })
+}
+
+/// The metadata URLs for `issuer`, in the order [`MetadataDiscovery`] tries
+/// them.
+pub(crate) fn metadata_candidates(issuer: &str) -> Result<Vec<Url>, ConfigError> {
+    let url = parse_issuer(issuer)?;
+    Ok(well_known_order(issuer)?
+        .iter()
+        .map(|well_known| well_known.url_for(&url))
+        .collect())
 }
 
 #[cfg(test)]

@@ -50,8 +50,17 @@ pub struct Leniency {
     /// Authorize with PKCE S256 even though the server's
     /// `code_challenge_methods_supported` lists other methods only. For
     /// servers known to accept S256 regardless. S256 is still the only method
-    /// ever sent; `plain` never is.
+    /// ever sent; `plain` never is. Under
+    /// [`ClientConfig::require_advertised_pkce`] (the MCP rule) this also
+    /// lets through a server that lists no methods at all, for servers known
+    /// to support S256 without saying so.
     pub s256_not_advertised: bool,
+    /// Send a refresh token to a token endpoint that was guessed rather than
+    /// published: the `/token` default of the 2025-03-26 MCP authorization
+    /// profile, used when a server publishes no metadata at all. Off unless
+    /// the caller asked for that legacy mode by name; a refresh token is
+    /// long-lived and a guessed address deserves no such trust by default.
+    pub refresh_at_guessed_endpoint: bool,
 }
 
 impl Leniency {
@@ -66,6 +75,13 @@ impl Leniency {
     #[must_use]
     pub fn s256_not_advertised(mut self) -> Self {
         self.s256_not_advertised = true;
+        self
+    }
+
+    /// Sets [`refresh_at_guessed_endpoint`](Self::refresh_at_guessed_endpoint).
+    #[must_use]
+    pub fn refresh_at_guessed_endpoint(mut self) -> Self {
+        self.refresh_at_guessed_endpoint = true;
         self
     }
 }
@@ -97,6 +113,8 @@ pub struct ClientConfig {
     default_lifetime_secs: Option<u64>,
     #[serde(default)]
     leniency: Leniency,
+    #[serde(default)]
+    require_advertised_pkce: bool,
 }
 
 /// The persisted form; the redirect URI is checked again on the way in.
@@ -110,6 +128,8 @@ struct ClientConfigParts {
     default_lifetime_secs: Option<u64>,
     #[serde(default)]
     leniency: Leniency,
+    #[serde(default)]
+    require_advertised_pkce: bool,
 }
 
 impl TryFrom<ClientConfigParts> for ClientConfig {
@@ -125,6 +145,7 @@ impl TryFrom<ClientConfigParts> for ClientConfig {
             expiry_skew_secs: parts.expiry_skew_secs,
             default_lifetime_secs: parts.default_lifetime_secs,
             leniency: parts.leniency,
+            require_advertised_pkce: parts.require_advertised_pkce,
         })
     }
 }
@@ -169,6 +190,7 @@ impl ClientConfig {
             expiry_skew_secs: DEFAULT_EXPIRY_SKEW.as_secs(),
             default_lifetime_secs: None,
             leniency: Leniency::default(),
+            require_advertised_pkce: false,
         })
     }
 
@@ -212,6 +234,24 @@ impl ClientConfig {
     pub fn leniency(mut self, leniency: Leniency) -> Self {
         self.leniency = leniency;
         self
+    }
+
+    /// Refuses to authorize at a server whose metadata has no
+    /// `code_challenge_methods_supported`, as the MCP authorization profile
+    /// requires: a server that does not say it supports PKCE may ignore the
+    /// challenge and leave the code unprotected. (By default an absent list
+    /// is read as RFC 9700 §2.1.1 allows, and S256 is sent anyway.)
+    /// [`Leniency::s256_not_advertised`] is the named way out for servers
+    /// known to support S256 without listing it.
+    #[must_use]
+    pub fn require_advertised_pkce(mut self) -> Self {
+        self.require_advertised_pkce = true;
+        self
+    }
+
+    /// Whether [`require_advertised_pkce`](Self::require_advertised_pkce) is set.
+    pub fn requires_advertised_pkce(&self) -> bool {
+        self.require_advertised_pkce
     }
 
     /// The client identifier.

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::awaiting::AwaitingCallback;
+use crate::client_credentials::ClientCredentials;
 use crate::config::{ClientAuthMethod, ClientConfig};
 use crate::error::{AuthorizeError, ConfigError, DiscoveryError};
 use crate::metadata::AuthorizationServerMetadata;
@@ -133,6 +134,7 @@ struct Checked {
     metadata: AuthorizationServerMetadata,
     client: ClientConfig,
     auth_method: ClientAuthMethod,
+    guessed: bool,
 }
 
 impl fmt::Debug for Discovered {
@@ -141,6 +143,7 @@ impl fmt::Debug for Discovered {
             .field("metadata", &self.0.metadata)
             .field("client", &self.0.client)
             .field("auth_method", &self.0.auth_method)
+            .field("guessed", &self.0.guessed)
             .finish()
     }
 }
@@ -151,13 +154,15 @@ impl fmt::Debug for Discovered {
 struct DiscoveredParts {
     metadata: AuthorizationServerMetadata,
     client: ClientConfig,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    guessed: bool,
 }
 
 impl TryFrom<DiscoveredParts> for Discovered {
     type Error = DiscoveryError;
 
     fn try_from(parts: DiscoveredParts) -> Result<Self, Self::Error> {
-        Self::from_metadata(parts.metadata, parts.client)
+        Self::build(parts.metadata, parts.client, parts.guessed)
     }
 }
 
@@ -166,6 +171,7 @@ impl From<Discovered> for DiscoveredParts {
         Self {
             metadata: discovered.0.metadata.clone(),
             client: discovered.0.client.clone(),
+            guessed: discovered.0.guessed,
         }
     }
 }
@@ -178,13 +184,40 @@ impl Discovered {
         metadata: AuthorizationServerMetadata,
         client: ClientConfig,
     ) -> Result<Self, DiscoveryError> {
+        Self::build(metadata, client, false)
+    }
+
+    /// `guessed`: the endpoints were not published but assumed (the
+    /// 2025-03-26 MCP defaults), which limits what is sent to them.
+    pub(crate) fn build(
+        metadata: AuthorizationServerMetadata,
+        client: ClientConfig,
+        guessed: bool,
+    ) -> Result<Self, DiscoveryError> {
         metadata.validate()?;
         let auth_method = choose_auth_method(&metadata, &client)?;
         Ok(Self(Arc::new(Checked {
             metadata,
             client,
             auth_method,
+            guessed,
         })))
+    }
+
+    /// The same server with another client configuration: the client that
+    /// registered after discovery (RFC 7591), say. The authentication method
+    /// is chosen again.
+    pub fn with_client(&self, client: ClientConfig) -> Result<Self, DiscoveryError> {
+        Self::build(self.0.metadata.clone(), client, self.0.guessed)
+    }
+
+    /// Whether the endpoints were guessed rather than published: the
+    /// 2025-03-26 MCP defaults (`/authorize`, `/token`, `/register` at the
+    /// server's origin) for a server that publishes no metadata. A refresh
+    /// token is then only sent with
+    /// [`Leniency::refresh_at_guessed_endpoint`](crate::Leniency::refresh_at_guessed_endpoint).
+    pub fn endpoints_guessed(&self) -> bool {
+        self.0.guessed
     }
 
     /// The server's metadata.
@@ -215,13 +248,19 @@ impl Discovered {
         rng: &mut R,
         params: AuthorizeParams,
     ) -> Result<(AwaitingCallback, Url), AuthorizeError> {
-        if let Some(methods) = &self.0.metadata.code_challenge_methods_supported {
-            if !methods.iter().any(|m| m == "S256") && !self.0.client.lenient().s256_not_advertised
-            {
+        let lenient = self.0.client.lenient().s256_not_advertised;
+        match &self.0.metadata.code_challenge_methods_supported {
+            Some(methods) if !lenient && !methods.iter().any(|m| m == "S256") => {
                 return Err(AuthorizeError::S256NotAdvertised {
                     advertised: methods.clone(),
                 });
             }
+            // Guessed endpoints have no metadata to advertise anything; the
+            // profile that defines them requires PKCE of every server.
+            None if !lenient && !self.0.guessed && self.0.client.requires_advertised_pkce() => {
+                return Err(AuthorizeError::PkceNotAdvertised);
+            }
+            _ => {}
         }
         params.validate()?;
 
@@ -255,6 +294,23 @@ impl Discovered {
         tracing::debug!(state = "AwaitingCallback", "authorization request built");
         let awaiting = AwaitingCallback::new(self.clone(), state, verifier, params, url.clone());
         Ok((awaiting, url))
+    }
+}
+
+impl Discovered {
+    /// Starts a client credentials grant (RFC 6749 §4.4): the client asks
+    /// for a token on its own behalf, with the scopes and resource
+    /// indicators of `params` (its extra parameters are not sent). Only a
+    /// confidential client may.
+    pub fn client_credentials(
+        &self,
+        params: AuthorizeParams,
+    ) -> Result<ClientCredentials, AuthorizeError> {
+        if self.0.auth_method == ClientAuthMethod::None {
+            return Err(AuthorizeError::ConfidentialClientRequired);
+        }
+        params.validate()?;
+        Ok(ClientCredentials::new(self.clone(), params))
     }
 }
 

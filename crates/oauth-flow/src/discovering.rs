@@ -80,32 +80,7 @@ impl Discovering {
         self,
         response: &Response<B>,
     ) -> Result<Discovered, DiscoveryError> {
-        let received = Received::of(response);
-        if received.status.is_redirection() {
-            return Err(DiscoveryError::Redirect {
-                status: received.status.as_u16(),
-                location: received.location,
-            });
-        }
-        if !received.status.is_success() {
-            return Err(DiscoveryError::Status {
-                status: received.status.as_u16(),
-                excerpt: received.excerpt(),
-            });
-        }
-        if received.too_large() {
-            return Err(DiscoveryError::BodyTooLarge {
-                limit: MAX_BODY_BYTES,
-            });
-        }
-        let Some(object) = received.object() else {
-            return Err(DiscoveryError::NotJson {
-                excerpt: received.excerpt(),
-                content_type: received.content_type,
-            });
-        };
-
-        let metadata = AuthorizationServerMetadata::from_json_object(object)?;
+        let metadata = read_metadata(response)?;
         if !issuer_matches(&self.issuer, &metadata.issuer) {
             return Err(DiscoveryError::IssuerMismatch {
                 expected: self.issuer,
@@ -115,4 +90,37 @@ impl Discovering {
         tracing::debug!(state = "Discovered", issuer = %metadata.issuer, "metadata accepted");
         Discovered::from_metadata(metadata, self.client)
     }
+}
+
+/// Reads a metadata response: a 2xx status, a JSON object (whatever the
+/// content type says), and a valid document. The issuer is left for the
+/// caller to compare.
+pub(crate) fn read_metadata<B: AsRef<[u8]>>(
+    response: &Response<B>,
+) -> Result<AuthorizationServerMetadata, DiscoveryError> {
+    let received = Received::of(response);
+    if received.status.is_redirection() {
+        return Err(DiscoveryError::Redirect {
+            status: received.status.as_u16(),
+            location: received.location,
+        });
+    }
+    if !received.status.is_success() {
+        return Err(DiscoveryError::Status {
+            status: received.status.as_u16(),
+            excerpt: received.excerpt(),
+        });
+    }
+    if received.too_large() {
+        return Err(DiscoveryError::BodyTooLarge {
+            limit: MAX_BODY_BYTES,
+        });
+    }
+    let Some(object) = received.object() else {
+        return Err(DiscoveryError::NotJson {
+            excerpt: received.excerpt(),
+            content_type: received.content_type,
+        });
+    };
+    AuthorizationServerMetadata::from_json_object(object)
 }

@@ -333,6 +333,18 @@ pub enum AuthorizeError {
         /// What it lists.
         advertised: Vec<String>,
     },
+    /// The client requires advertised PKCE support
+    /// ([`ClientConfig::require_advertised_pkce`](crate::ClientConfig::require_advertised_pkce),
+    /// the MCP rule) and the server's metadata has no
+    /// `code_challenge_methods_supported`. If the server is known to support
+    /// S256 anyway, opt in with
+    /// [`Leniency::s256_not_advertised`](crate::Leniency::s256_not_advertised).
+    #[error("server does not advertise PKCE support (no code_challenge_methods_supported)")]
+    PkceNotAdvertised,
+    /// The client credentials grant needs a confidential client: configure
+    /// a secret ([`ClientConfig::client_secret`](crate::ClientConfig::client_secret)).
+    #[error("the client credentials grant needs a client secret")]
+    ConfidentialClientRequired,
 }
 
 /// A redirect back from the authorization server was refused.
@@ -462,6 +474,16 @@ pub enum RefreshError {
     /// again, starting from [`Authorized::discovered`](crate::Authorized::discovered).
     #[error("no refresh token; authorize again")]
     NoRefreshToken,
+    /// The token endpoint was guessed (the 2025-03-26 MCP defaults for a
+    /// server without metadata), and the caller did not opt in to sending a
+    /// refresh token there with
+    /// [`Leniency::refresh_at_guessed_endpoint`](crate::Leniency::refresh_at_guessed_endpoint).
+    /// Authorize again, or opt in if the server is known.
+    #[error("token endpoint {endpoint} was guessed, not published; no refresh token is sent there")]
+    GuessedEndpoint {
+        /// The guessed token endpoint.
+        endpoint: String,
+    },
 }
 
 /// A revocation could not start, or the server refused it.

@@ -216,7 +216,9 @@
 mod authorized;
 mod awaiting;
 mod candidates;
+mod chain;
 mod challenge;
+mod client_credentials;
 mod config;
 mod discovered;
 mod discovering;
@@ -228,17 +230,24 @@ mod metadata;
 mod persist;
 mod pkce;
 mod refreshing;
+mod registration;
 mod request;
 mod resource;
 mod response;
 mod revoking;
 mod secret;
+mod step_up;
 mod token;
 
 pub use authorized::{Authorized, Expired, Freshness};
 pub use awaiting::{AwaitingCallback, CallbackFilter, MAX_CALLBACK_BYTES};
 pub use candidates::{MetadataDiscovery, MetadataDiscoveryOutcome};
+pub use chain::{
+    ChainError, ChainOutcome, ClientIdentity, Identified, IdentityError, LegacyMode, Located,
+    ResourceChain, select_scopes,
+};
 pub use challenge::{BearerChallenge, Challenge, ChallengeError, MAX_CHALLENGE_BYTES};
+pub use client_credentials::ClientCredentials;
 /// `WWW-Authenticate` parsing (RFC 9110 §11.6.1) beyond the bearer challenge.
 pub mod www_authenticate {
     pub use crate::challenge::{parse, parse_headers};
@@ -256,6 +265,7 @@ pub use form::{FormError, MAX_PAIRS};
 pub use metadata::{AuthorizationServerMetadata, WellKnown};
 pub use persist::{FlowState, MAX_SNAPSHOT_BYTES, SNAPSHOT_VERSION};
 pub use refreshing::Refreshing;
+pub use registration::{ClientRegistration, RegisteredClient, Registering, RegistrationError};
 pub use resource::{
     ProtectedResourceMetadata, ResourceDiscovery, ResourceDiscoveryOutcome, ResourceMetadataError,
     resource_matches, resource_metadata_candidates,
@@ -265,6 +275,7 @@ pub use revoking::{Revoked, Revoking, TokenTypeHint};
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, CsrfState, IdToken, RefreshToken,
 };
+pub use step_up::{DEFAULT_MAX_AUTHORIZATIONS, ResourceAnswer, ScopeStepUp, StepUpError};
 pub use token::{Deviation, MAX_LIFETIME_SECS, TokenSet, TokenType};
 
 /// Re-exported so callers name the same versions the core uses.

@@ -29,6 +29,16 @@ impl Refreshing {
         let Some(refresh_token) = grant.tokens.refresh_token().cloned() else {
             return Err(Rejected::new(grant, RefreshError::NoRefreshToken));
         };
+        let discovered = &grant.discovered;
+        if discovered.endpoints_guessed()
+            && !discovered.client().lenient().refresh_at_guessed_endpoint
+        {
+            let endpoint = discovered.metadata().token_endpoint.url().to_string();
+            return Err(Rejected::new(
+                grant,
+                RefreshError::GuessedEndpoint { endpoint },
+            ));
+        }
         tracing::debug!(state = "Refreshing", "refresh started");
         Ok(Self {
             grant,

@@ -182,11 +182,11 @@ pub fn resource_metadata_candidates(resource_url: &Url, from_challenge: Option<&
 /// [`handle_response`](Self::handle_response); it answers with the metadata,
 /// or with the next candidate to try, or with the list of what was tried
 /// when none is left.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ResourceDiscovery {
     resource_url: Url,
     candidates: Vec<Endpoint>,
-    tried: Vec<(String, String)>,
+    tried: Vec<(String, ResourceMetadataError)>,
 }
 
 /// What one metadata response led to.
@@ -198,7 +198,7 @@ pub enum ResourceDiscoveryOutcome {
     /// This candidate failed; try the next one.
     TryNext(ResourceDiscovery),
     /// Every candidate failed: each URL with why, in the order tried.
-    Exhausted(Vec<(String, String)>),
+    Exhausted(Vec<(String, ResourceMetadataError)>),
 }
 
 impl ResourceDiscovery {
@@ -245,8 +245,7 @@ impl ResourceDiscovery {
         match self.check(response) {
             Ok(metadata) => ResourceDiscoveryOutcome::Found(metadata),
             Err(error) => {
-                self.tried
-                    .push((candidate.url().to_string(), error.to_string()));
+                self.tried.push((candidate.url().to_string(), error));
                 if self.candidates.is_empty() {
                     ResourceDiscoveryOutcome::Exhausted(self.tried)
                 } else {
@@ -408,8 +407,8 @@ mod tests {
             panic!()
         };
         assert_eq!(tried.len(), 2);
-        assert!(tried[0].1.contains("not a JSON object"));
-        assert!(tried[1].1.contains("evil.example.net"));
+        assert_eq!(tried[0].1, ResourceMetadataError::NotJson);
+        assert!(tried[1].1.to_string().contains("evil.example.net"));
     }
 
     #[test]
