@@ -6,9 +6,10 @@ use oauth_flow::http::{Request, Response};
 use oauth_flow::rand_core::CryptoRng;
 use oauth_flow::url::Url;
 use oauth_flow::{
-    AuthorizeParams, Authorized, AwaitingCallback, ClientConfig, Discovered, Discovering,
-    Exchanging, FlowState, Freshness, MetadataDiscovery, MetadataDiscoveryOutcome, Refreshing,
-    Revoked, Revoking, TokenTypeHint,
+    AuthorizeParams, Authorized, AwaitingCallback, BearerChallenge, ChainOutcome, ClientConfig,
+    ClientCredentials, ClientIdentity, Discovered, Discovering, Exchanging, FlowState, Freshness,
+    Identified, LegacyMode, Located, MetadataDiscovery, MetadataDiscoveryOutcome, Refreshing,
+    RegisteredClient, Registering, ResourceChain, Revoked, Revoking, TokenTypeHint,
 };
 use rand::SeedableRng as _;
 use rand::rngs::{StdRng, SysRng};
@@ -234,4 +235,105 @@ impl<R: CryptoRng> Driver<R> {
         })?;
         self.exchange(exchanging)
     }
+
+    /// Finds the authorization server of a protected resource, as the MCP
+    /// authorization profile orders it (see [`ResourceChain`]): its
+    /// metadata, starting at the challenge's `resource_metadata` when the
+    /// resource answered 401, then the server's metadata. Every request is
+    /// a `GET`; a transport failure ends the search.
+    pub fn locate(&self, mut chain: ResourceChain) -> Result<Located, Failed> {
+        loop {
+            let Some(request) = chain.request() else {
+                // Each phase always has a request; an empty one means a
+                // candidate list that was empty from the start.
+                return Err(Failed::stateless(Error::NoMetadata { tried: Vec::new() }));
+            };
+            let response = self.send(request).map_err(Failed::stateless)?;
+            match chain.handle_response(&response) {
+                ChainOutcome::Next(next) => chain = *next,
+                ChainOutcome::Located(located) => return Ok(*located),
+                ChainOutcome::Failed(error) => return Err(Failed::stateless(error)),
+            }
+        }
+    }
+
+    /// Registers a client (RFC 7591). Sent once: each request may create a
+    /// client at the server, so a failure is not retried here.
+    pub fn register(&self, registering: Registering) -> Result<RegisteredClient, Failed> {
+        let response = self
+            .send(registering.request())
+            .map_err(Failed::stateless)?;
+        registering
+            .handle_response(&response)
+            .map_err(Failed::stateless)
+    }
+
+    /// Chooses a client identity for the located server (see
+    /// [`Located::identify`]), registering one when that is what applies.
+    /// A new registration comes back too: keep it, keyed by its issuer, so
+    /// the next login does not register again.
+    pub fn identify(
+        &self,
+        located: &Located,
+        identity: &ClientIdentity,
+    ) -> Result<(Discovered, Option<RegisteredClient>), Failed> {
+        match located.identify(identity).map_err(Failed::stateless)? {
+            Identified::Ready(discovered) => Ok((discovered, None)),
+            Identified::Register(registering) => {
+                let registered = self.register(*registering)?;
+                let client = registered
+                    .client_config(Some(identity.redirect_uri()))
+                    .map_err(Failed::stateless)?;
+                let discovered = located.discovered(client).map_err(Failed::stateless)?;
+                Ok((discovered, Some(registered)))
+            }
+        }
+    }
+
+    /// A client credentials grant (RFC 6749 §4.4). Nothing single-use is
+    /// spent, so a failed grant may simply be started again.
+    pub fn client_credentials(&self, grant: ClientCredentials) -> Result<Authorized, Failed> {
+        let response = self.send(grant.request()).map_err(Failed::stateless)?;
+        grant
+            .handle_response(&response, SystemTime::now())
+            .map_err(Failed::stateless)
+    }
+
+    /// A whole login for a protected resource, starting from its URL (and
+    /// from its 401's challenge, when there was one): [`locate`](Self::locate),
+    /// [`identify`](Self::identify), then [`login`](Self::login) with the
+    /// selected scopes and the resource indicator.
+    pub fn login_resource(
+        &mut self,
+        resource_url: &str,
+        challenge: Option<&BearerChallenge>,
+        legacy: LegacyMode,
+        identity: &ClientIdentity,
+        open_url: impl FnOnce(&Url),
+        receiver: LoopbackReceiver,
+    ) -> Result<ResourceLogin, Failed> {
+        let chain =
+            ResourceChain::new(resource_url, challenge, legacy).map_err(Failed::stateless)?;
+        let located = self.locate(chain)?;
+        let (discovered, registered) = self.identify(&located, identity)?;
+        let authorized = self.login(&discovered, located.authorize_params(), open_url, receiver)?;
+        Ok(ResourceLogin {
+            authorized,
+            located,
+            registered,
+        })
+    }
+}
+
+/// What [`Driver::login_resource`] gives back.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ResourceLogin {
+    /// The tokens.
+    pub authorized: Authorized,
+    /// The resource and its authorization server, to authorize again (for
+    /// more scope, say).
+    pub located: Located,
+    /// A client registered on the way; keep it for the next login.
+    pub registered: Option<RegisteredClient>,
 }

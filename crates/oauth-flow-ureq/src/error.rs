@@ -4,8 +4,9 @@
 use std::fmt;
 
 use oauth_flow::{
-    AuthorizeError, CallbackError, ConfigError, DiscoveryError, FlowState, RefreshError,
-    RevocationError, TokenError,
+    AuthorizeError, CallbackError, ChainError, ChallengeError, ConfigError, DiscoveryError,
+    FlowState, IdentityError, RefreshError, RegistrationError, RevocationError, StepUpError,
+    TokenError,
 };
 
 #[cfg(doc)]
@@ -137,6 +138,21 @@ pub enum Error {
         /// Each URL, with why it was not used.
         tried: Vec<(String, DiscoveryError)>,
     },
+    /// The protected resource's authorization server could not be found.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// No client identity fits the authorization server.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    /// Dynamic client registration failed.
+    #[error(transparent)]
+    Registration(#[from] RegistrationError),
+    /// A protected resource's `WWW-Authenticate` field is malformed.
+    #[error(transparent)]
+    Challenge(#[from] ChallengeError),
+    /// The resource keeps asking for more scope.
+    #[error(transparent)]
+    StepUp(#[from] StepUpError),
     /// The operating system's random number generator failed.
     #[error("the operating system's random number generator failed: {0}")]
     Rng(#[source] rand::rngs::SysError),

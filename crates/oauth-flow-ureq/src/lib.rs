@@ -124,7 +124,7 @@ mod receiver;
 mod transport;
 
 pub use config::{Config, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT};
-pub use driver::Driver;
+pub use driver::{Driver, ResourceLogin};
 pub use error::{Delivery, Error, Failed, TransportError};
 pub use receiver::{
     DEFAULT_CONNECTION_TIMEOUT, DEFAULT_WAIT, LoopbackReceiver, MAX_REQUEST_BYTES, ReceiverError,

@@ -605,6 +605,11 @@ impl ClientIdentity {
         })
     }
 
+    /// Where the code will come back.
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
     /// Credentials registered by hand at the server `issuer`; used there
     /// only.
     #[must_use]
