@@ -20,12 +20,20 @@ pub(crate) fn run(store: &Store, profile: &str, args: &LoginArgs) -> Result<(), 
     let secret = read_secret(args)?;
     let receiver = match args.redirect_port {
         Some(port) => LoopbackReceiver::bind_port(port),
-        None => LoopbackReceiver::bind(),
+        // Without --issuer, a client registered by an earlier login of this
+        // profile is used again; its redirect URI names a port.
+        None => match previous_port(store, profile).filter(|_| args.issuer.is_none()) {
+            Some(port) => LoopbackReceiver::bind_port(port).or_else(|_| LoopbackReceiver::bind()),
+            None => LoopbackReceiver::bind(),
+        },
     }
     .map_err(driver_error)?
     .timeout(Duration::from_secs(args.timeout));
 
-    let mut client = ClientConfig::new(&args.client_id, &receiver.redirect_uri())?;
+    let (Some(issuer), Some(client_id)) = (&args.issuer, &args.client_id) else {
+        return resource::run(store, profile, args, receiver, secret.as_ref());
+    };
+    let mut client = ClientConfig::new(client_id, &receiver.redirect_uri())?;
     if let Some(secret) = secret {
         client = client.client_secret(secret);
     }
@@ -39,8 +47,8 @@ pub(crate) fn run(store: &Store, profile: &str, args: &LoginArgs) -> Result<(), 
     // RFC 8414 first, then OpenID Connect, each where the issuer's path asks.
     let mut driver = Driver::new(Config::new())?;
     let discovered = driver
-        .discover(&args.issuer, client)
-        .map_err(|f| CliError::from(f).context(format_args!("discovery of {}", args.issuer)))?;
+        .discover(issuer, client)
+        .map_err(|f| CliError::from(f).context(format_args!("discovery of {issuer}")))?;
 
     let mut params = AuthorizeParams::new();
     for scope in &args.scopes {
@@ -63,16 +71,131 @@ pub(crate) fn run(store: &Store, profile: &str, args: &LoginArgs) -> Result<(), 
     let authorized =
         result.map_err(|f| CliError::from(f).context(format_args!("login at {token_endpoint}")))?;
 
+    save(store, profile, authorized, args.json)
+}
+
+/// The loopback port of the redirect URI of the profile's stored client.
+fn previous_port(store: &Store, profile: &str) -> Option<u16> {
+    let state = store.load(profile).ok()??;
+    let client = state.discovered()?.client();
+    client
+        .redirects_to_loopback()
+        .then(|| client.redirect_uri().port())
+        .flatten()
+}
+
+/// Stores the tokens and prints the summary.
+fn save(
+    store: &Store,
+    profile: &str,
+    authorized: oauth_flow::Authorized,
+    json: bool,
+) -> Result<(), CliError> {
     let _lock = store.lock(profile)?;
     let state = FlowState::from(authorized);
     store.save(profile, &state)?;
     if let Some(summary) = Summary::of(profile, &state, SystemTime::now()) {
-        if !args.json {
+        if !json {
             println!("Logged in. Stored in {}.", store.dir().display());
         }
-        summary.print(args.json);
+        summary.print(json);
     }
     Ok(())
+}
+
+/// `login --resource URL` without `--issuer`: the MCP chain.
+mod resource {
+    use super::{
+        CliError, ClientSecret, Config, Driver, Exit, LoginArgs, LoopbackReceiver, Progress, Store,
+        Url, save, show_url,
+    };
+    use oauth_flow::http::Request;
+    use oauth_flow::{
+        BearerChallenge, ClientIdentity, ClientRegistration, LegacyMode, ResourceAnswer,
+    };
+
+    pub(super) fn run(
+        store: &Store,
+        profile: &str,
+        args: &LoginArgs,
+        receiver: LoopbackReceiver,
+        secret: Option<&ClientSecret>,
+    ) -> Result<(), CliError> {
+        let [resource_url] = args.resources.as_slice() else {
+            return Err(CliError::new(
+                Exit::Failure,
+                "give --issuer and --client-id, or exactly one --resource to log in for",
+            ));
+        };
+        if secret.is_some() || args.auth_method.is_some() {
+            return Err(CliError::new(
+                Exit::Failure,
+                "a client secret or --auth-method needs --issuer and --client-id",
+            )
+            .hint("credentials are only sent to the issuer they were registered at"));
+        }
+        let mut driver = Driver::new(Config::new())?;
+        let challenge = probe(&driver, resource_url)?;
+
+        let redirect_uri = receiver.redirect_uri();
+        let registration = ClientRegistration::new("oauth-flow CLI", &redirect_uri)?;
+        let mut identity = ClientIdentity::new(&redirect_uri)?.register_with(registration);
+        if let Some(document) = &args.client_metadata_document {
+            identity = identity.metadata_document(document)?;
+        }
+        // A client registered by an earlier login of this profile, at the
+        // same issuer only.
+        if let Ok(Some(previous)) = store.load(profile)
+            && let Some(discovered) = previous.discovered()
+            && discovered.client().redirect_uri().as_str() == redirect_uri
+        {
+            let issuer = discovered.metadata().issuer.clone();
+            identity = identity.preregistered(issuer, discovered.client().clone());
+        }
+
+        let mut waiting = None;
+        let open = |url: &Url| {
+            show_url(url, args.no_browser);
+            waiting = Some(Progress::start(args.timeout));
+        };
+        let result = driver.login_resource(
+            resource_url,
+            challenge.as_ref(),
+            LegacyMode::default(),
+            &identity,
+            open,
+            receiver,
+        );
+        if let Some(waiting) = waiting {
+            waiting.stop();
+        }
+        let login = result
+            .map_err(|f| CliError::from(f).context(format_args!("login for {resource_url}")))?;
+        if login.registered.is_some() && !args.json {
+            println!("Registered a client at {}.", login.located.issuer());
+        }
+        save(store, profile, login.authorized, args.json)
+    }
+
+    /// Asks the resource once without a token, for its challenge: where its
+    /// metadata is and which scope it wants.
+    fn probe(driver: &Driver, resource_url: &str) -> Result<Option<BearerChallenge>, CliError> {
+        let request = Request::get(resource_url)
+            .body(Vec::new())
+            .map_err(|e| CliError::new(Exit::Failure, format!("bad resource URL: {e}")))?;
+        let response = driver.send(request).map_err(|e| {
+            CliError::from(oauth_flow_ureq::Error::from(e))
+                .context(format_args!("request to {resource_url}"))
+        })?;
+        Ok(match ResourceAnswer::of(&response) {
+            Ok(ResourceAnswer::Unauthorized(challenge) | ResourceAnswer::Forbidden(challenge)) => {
+                challenge
+            }
+            Ok(ResourceAnswer::InsufficientScope(challenge)) => Some(challenge),
+            // Open, or a malformed challenge: look for the metadata anyway.
+            Ok(_) | Err(_) => None,
+        })
+    }
 }
 
 /// The secret from an environment variable or standard input, never from an

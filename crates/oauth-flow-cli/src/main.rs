@@ -73,11 +73,20 @@ enum Command {
 #[derive(Debug, Args)]
 struct LoginArgs {
     /// The authorization server's issuer URL, exactly as the server writes it.
-    #[arg(long)]
-    issuer: String,
-    /// The client ID registered at the server.
-    #[arg(long)]
-    client_id: String,
+    /// Without it, one --resource is required and the server is found from the
+    /// resource (an MCP server, say): its protected resource metadata, then the
+    /// authorization server's, then dynamic registration.
+    #[arg(long, requires = "client_id")]
+    issuer: Option<String>,
+    /// The client ID registered at the server (needs --issuer: credentials are
+    /// never sent to a server found some other way).
+    #[arg(long, requires = "issuer")]
+    client_id: Option<String>,
+    /// With --resource and no --issuer: use this https URL of the client's
+    /// metadata document as its client ID where the server supports that,
+    /// instead of registering.
+    #[arg(long, value_name = "URL", conflicts_with = "issuer")]
+    client_metadata_document: Option<String>,
     /// Read the client secret from this environment variable (never pass it as an argument).
     #[arg(long, value_name = "VAR", conflicts_with = "client_secret_stdin")]
     client_secret_env: Option<String>,
@@ -88,6 +97,7 @@ struct LoginArgs {
     #[arg(long = "scope", value_name = "SCOPE")]
     scopes: Vec<String>,
     /// A resource indicator (RFC 8707) to ask the token for; repeat for several.
+    /// Without --issuer: the protected resource to log in for (once).
     #[arg(long = "resource", value_name = "URI")]
     resources: Vec<String>,
     /// The loopback port to receive the redirect on (default: any free port).

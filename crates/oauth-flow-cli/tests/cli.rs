@@ -84,7 +84,7 @@ fn login_with(
 ) -> (Output, String) {
     let mut args = vec!["login", "--no-browser", "--timeout", "20"];
     args.extend_from_slice(extra);
-    if !extra.contains(&"--client-id") {
+    if extra.contains(&"--issuer") && !extra.contains(&"--client-id") {
         args.extend_from_slice(&["--client-id", DEMO_CLIENT_ID]);
     }
     let mut child: Child = store
@@ -525,4 +525,76 @@ fn a_wrong_issuer_lists_every_metadata_url_tried() {
         "{stderr}"
     );
     assert!(stderr.contains("try: check --issuer"), "{stderr}");
+}
+
+#[test]
+fn login_from_a_resource_url_registers_and_gets_a_token_the_resource_accepts() {
+    let server = TestServer::start(ServerConfig::default());
+    let store = Store::new();
+    let resource = server.resource_url();
+    let (output, url) = login_with(&store, &["--resource", &resource], &[], |url| {
+        browse(url, str::to_owned);
+    });
+    assert!(
+        output.status.success(),
+        "login failed: {}",
+        text(&output.stderr)
+    );
+    assert!(
+        text(&output.stdout).contains("Registered a client"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert!(url.contains("resource="), "{url}");
+
+    let access = token(&store);
+    let response = agent()
+        .get(&resource)
+        .header("authorization", &format!("Bearer {}", access.trim()))
+        .call()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    // A second login of the profile uses the same client, without registering.
+    let registrations = || {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.path().ends_with("/register"))
+            .count()
+    };
+    assert_eq!(registrations(), 1);
+    let (output, _) = login_with(&store, &["--resource", &resource], &[], |url| {
+        browse(url, str::to_owned);
+    });
+    assert!(
+        output.status.success(),
+        "second login failed: {}",
+        text(&output.stderr)
+    );
+    assert_eq!(registrations(), 1);
+}
+
+#[test]
+fn a_client_secret_is_never_sent_to_a_server_found_from_a_resource() {
+    let server = TestServer::start(ServerConfig::default());
+    let store = Store::new();
+    let output = store
+        .command(&[
+            "login",
+            "--resource",
+            &server.resource_url(),
+            "--client-secret-env",
+            "SOME_SECRET",
+        ])
+        .env("SOME_SECRET", "s3cret")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("--issuer"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(server.requests().is_empty());
 }

@@ -50,7 +50,10 @@ async fn a_401_leads_through_registration_to_a_token_the_resource_accepts() {
         .body(Vec::new())
         .unwrap();
     let answer = driver.send(request).await.unwrap();
-    assert_eq!(ResourceAnswer::of(&answer).unwrap(), ResourceAnswer::Accepted);
+    assert_eq!(
+        ResourceAnswer::of(&answer).unwrap(),
+        ResourceAnswer::Accepted
+    );
     let token = server
         .requests()
         .into_iter()

@@ -80,6 +80,22 @@ impl FlowState {
         }
     }
 
+    /// The server and client the state belongs to; `None` while still
+    /// discovering.
+    pub fn discovered(&self) -> Option<&Discovered> {
+        match self {
+            Self::Discovering(_) => None,
+            Self::Discovered(discovered) => Some(discovered),
+            Self::AwaitingCallback(state) => Some(state.discovered()),
+            Self::Exchanging(state) => Some(state.discovered()),
+            Self::Authorized(state) => Some(state.discovered()),
+            Self::Expired(state) => Some(state.discovered()),
+            Self::Refreshing(state) => Some(state.discovered()),
+            Self::Revoking(state) => Some(state.discovered()),
+            Self::Revoked(state) => Some(state.discovered()),
+        }
+    }
+
     /// Writes the state as JSON in a versioned envelope. The text holds the
     /// state's secrets (tokens, verifier, client secret) in clear: store it
     /// where only the user can read it. It is zeroized when dropped.

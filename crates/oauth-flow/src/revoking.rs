@@ -127,6 +127,11 @@ impl Revoking {
         self.endpoint.url()
     }
 
+    /// The server and client the tokens belong to.
+    pub fn discovered(&self) -> &Discovered {
+        &self.grant.discovered
+    }
+
     /// The revocation request: a form `POST` of `token` and
     /// `token_type_hint`, with client authentication.
     #[must_use]
