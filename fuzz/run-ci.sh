@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 seconds="${FUZZ_SECONDS:-60}"
-targets=(metadata callback token error_body snapshot www_authenticate flow)
+targets=(metadata callback token error_body snapshot www_authenticate flow resource_chain registration)
 
 if ! cargo +nightly --version >/dev/null 2>&1; then
   echo "fuzzing skipped: no nightly toolchain (cargo +nightly is not available)"

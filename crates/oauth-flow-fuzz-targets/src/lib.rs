@@ -28,6 +28,9 @@
 //! [`snapshot`] reads the text given to [`FlowState::from_snapshot`].
 //!
 //! [`www_authenticate`] reads one `WWW-Authenticate` field value per line.
+//!
+//! [`registration`] reads one response in the format above;
+//! [`resource_chain`] reads several, separated by lines holding `---`.
 
 // Every target reports a broken invariant by panicking: that is what a
 // fuzzer and the replay test look for.
@@ -36,6 +39,7 @@
 mod checks;
 mod fixture;
 pub mod flow;
+mod mcp;
 
 use http::{HeaderValue, Response, StatusCode, header};
 use oauth_flow::{
@@ -45,12 +49,13 @@ use oauth_flow::{
 
 pub use checks::{assert_printable, assert_round_trips};
 pub use fixture::{ISSUER, ISSUER_FORM, REDIRECT, at};
+pub use mcp::{RESOURCE, registration, resource_chain};
 
 /// A target body: panics when the input breaks an invariant.
 pub type Target = fn(&[u8]);
 
 /// Every target, by the name of its directory under `fuzz/corpus/`.
-pub const TARGETS: [(&str, Target); 7] = [
+pub const TARGETS: [(&str, Target); 9] = [
     ("metadata", metadata),
     ("callback", callback),
     ("token", token),
@@ -58,6 +63,8 @@ pub const TARGETS: [(&str, Target); 7] = [
     ("snapshot", snapshot),
     ("www_authenticate", www_authenticate),
     ("flow", flow::run),
+    ("resource_chain", resource_chain),
+    ("registration", registration),
 ];
 
 /// Reads the `STATUS CONTENT-TYPE\nbody` format described in the crate docs.
