@@ -189,15 +189,53 @@
 //! a missing `token_type` read as Bearer (VK, LinkedIn, Foursquare), and
 //! S256 sent to a server that does not advertise it.
 //!
-//! # Resource servers
+//! # Resource servers and the MCP authorization profile
 //!
-//! When a protected resource answers 401 or 403, [`BearerChallenge::from_headers`]
-//! reads its `WWW-Authenticate` fields (RFC 9110 §11.6.1) and returns the
-//! Bearer (or DPoP) challenge's `resource_metadata`, `scope`, `error` and
-//! `error_description`, each matched by its exact name. A 401 with
-//! `error="invalid_token"` means the token was refused: call
-//! [`Authorized::reject`] and refresh. [`www_authenticate::parse`] gives every
-//! challenge of a field.
+//! When a protected resource answers 401 or 403, [`ResourceAnswer::of`] says
+//! what it means, and [`BearerChallenge::from_headers`] reads its
+//! `WWW-Authenticate` fields (RFC 9110 §11.6.1): the Bearer (or DPoP)
+//! challenge's `resource_metadata`, `scope`, `error` and `error_description`,
+//! each matched by its exact name. A 401 with `error="invalid_token"` means the
+//! token was refused: call [`Authorized::reject`] and refresh.
+//! [`www_authenticate::parse`] gives every challenge of a field.
+//!
+//! A client that starts from nothing but a resource's URL (an MCP client)
+//! runs the chain the MCP authorization profile orders, as states:
+//!
+//! ```text
+//!  ResourceChain --resource metadata (RFC 9728), then server metadata--> Located
+//!  Located --identify(ClientIdentity)--> Discovered (then authorize as above)
+//!          +-> Registering (RFC 7591) --> RegisteredClient --> Located::discovered
+//!  403 insufficient_scope --> ScopeStepUp::next --> authorize with the union
+//! ```
+//!
+//! - [`ResourceChain`] tries the challenge's `resource_metadata`, then the
+//!   path-suffixed and the root well-known URLs; the document must name this
+//!   resource (the same origin and a path prefix). Then the first
+//!   authorization server's metadata, RFC 8414 and OpenID Connect in the MCP
+//!   order, each document believed for its issuer, not for its URL.
+//! - With no resource metadata at all, [`LegacyMode`] decides whether the
+//!   2025-03-26 profile applies: the resource's origin is the server, its
+//!   RFC 8414 document must name an issuer of that origin, and without one
+//!   the endpoints `/authorize`, `/token` and `/register` are guessed. A
+//!   refresh token goes to a guessed endpoint only when the caller chose
+//!   [`LegacyMode::Always`]. A document that exists but fails a check is an
+//!   error, never a reason to guess.
+//! - [`Located::discovered`] sets [`ClientConfig::require_advertised_pkce`]:
+//!   a server without `code_challenge_methods_supported` is refused unless
+//!   [`Leniency::s256_not_advertised`] says it is known to support S256.
+//! - [`select_scopes`]: the challenge's `scope`, else every scope the resource
+//!   supports, else none; `offline_access` exactly when the authorization
+//!   server lists it. [`ScopeStepUp`] bounds re-authorization for more scope.
+//! - [`Located::identify`] picks the client identity: credentials kept for
+//!   this issuer, a client ID metadata document where supported, dynamic
+//!   registration; never credentials of another issuer.
+//!   [`RegisteredClient::client_config`] honours the method the server
+//!   returned.
+//! - The resource identifier is sent as the metadata writes it, on the
+//!   authorization, token and refresh requests.
+//! - [`Discovered::client_credentials`] runs the client credentials grant
+//!   (RFC 6749 §4.4) for clients that act for themselves.
 //!
 //! # Time and logging
 //!
