@@ -8,7 +8,7 @@ use oauth_flow::http::{HeaderValue, Request};
 use oauth_flow::{
     BearerChallenge, ClientIdentity, ClientRegistration, LegacyMode, ResourceAnswer, ScopeStepUp,
 };
-use oauth_flow_testkit::{ServerConfig, TestServer};
+use oauth_flow_testkit::{Quirk, ServerConfig, TestServer};
 use oauth_flow_ureq::{Driver, ResourceLogin};
 use support::{browser, driver, receiver};
 
@@ -170,4 +170,27 @@ fn a_403_for_more_scope_is_answered_by_authorizing_again_with_the_union() {
         call(&driver, &resource, Some(&bearer)),
         ResourceAnswer::Accepted
     );
+}
+
+#[test]
+fn razorpay_registers_a_post_client_for_a_public_request_and_post_is_used() {
+    let server = TestServer::start(ServerConfig::default().quirk(Quirk::Razorpay));
+    let mut driver = driver();
+    let resource = server.resource_url();
+    let ResourceAnswer::Unauthorized(challenge) = call(&driver, &resource, None) else {
+        panic!("no token, no access")
+    };
+    let (login, _) = log_in(&mut driver, &server, challenge.as_ref(), None);
+    let registered = login.registered.unwrap();
+    assert_eq!(registered.token_endpoint_auth_method(), Some("client_secret_post"));
+
+    let requests = server.requests();
+    let token = requests.iter().find(|r| r.path().ends_with("/token")).unwrap();
+    assert!(token.header("authorization").is_none(), "never Basic here");
+    assert_eq!(
+        token.form_param("client_secret"),
+        registered.client_secret().map(oauth_flow::ClientSecret::secret)
+    );
+    let bearer = login.authorized.bearer(std::time::SystemTime::now()).unwrap();
+    assert_eq!(call(&driver, &resource, Some(&bearer)), ResourceAnswer::Accepted);
 }

@@ -74,13 +74,21 @@ pub struct ResourceChain {
 #[derive(Clone, Debug, PartialEq)]
 enum Phase {
     Resource(ResourceDiscovery),
-    Server {
-        resource: ProtectedResourceMetadata,
-        issuer: String,
-        candidates: Vec<Endpoint>,
-        tried: Vec<(String, DiscoveryError)>,
-    },
+    Server(Box<ServerSearch>),
     Legacy(Endpoint),
+}
+
+/// The search for the authorization server's metadata.
+#[derive(Clone, Debug, PartialEq)]
+struct ServerSearch {
+    resource: ProtectedResourceMetadata,
+    issuer: String,
+    candidates: Vec<Endpoint>,
+    tried: Vec<(String, DiscoveryError)>,
+    /// A valid document that advertises no PKCE support, kept while the
+    /// other candidates are tried: another document of the same server may
+    /// list it (an OpenID Connect one, say).
+    without_pkce: Option<AuthorizationServerMetadata>,
 }
 
 /// What one response led to.
@@ -144,7 +152,7 @@ impl ResourceChain {
     pub fn candidate(&self) -> Option<&Url> {
         match &self.phase {
             Phase::Resource(discovery) => discovery.candidate(),
-            Phase::Server { candidates, .. } => candidates.first().map(Endpoint::url),
+            Phase::Server(search) => search.candidates.first().map(Endpoint::url),
             Phase::Legacy(endpoint) => Some(endpoint.url()),
         }
     }
@@ -154,7 +162,8 @@ impl ResourceChain {
     pub fn request(&self) -> Option<Request<Vec<u8>>> {
         match &self.phase {
             Phase::Resource(discovery) => discovery.request(),
-            Phase::Server { candidates, .. } => candidates
+            Phase::Server(search) => search
+                .candidates
                 .first()
                 .map(|endpoint| get_json(endpoint.uri().clone())),
             Phase::Legacy(endpoint) => Some(get_json(endpoint.uri().clone())),
@@ -176,12 +185,7 @@ impl ResourceChain {
         };
         match phase {
             Phase::Resource(discovery) => parts.on_resource(discovery.handle_response(response)),
-            Phase::Server {
-                resource,
-                issuer,
-                candidates,
-                tried,
-            } => parts.on_server(response, resource, issuer, candidates, tried),
+            Phase::Server(search) => parts.on_server(response, *search),
             Phase::Legacy(endpoint) => parts.on_legacy(response, &endpoint),
         }
     }
@@ -238,7 +242,7 @@ impl Parts {
                     });
                 };
                 match metadata_candidates(&issuer) {
-                    Ok(urls) => self.next(Phase::Server {
+                    Ok(urls) => self.next(Phase::Server(Box::new(ServerSearch {
                         resource,
                         issuer,
                         candidates: urls
@@ -246,7 +250,8 @@ impl Parts {
                             .filter_map(|url| Endpoint::try_from(url).ok())
                             .collect(),
                         tried: Vec::new(),
-                    }),
+                        without_pkce: None,
+                    }))),
                     Err(error) => {
                         ChainOutcome::Failed(ChainError::AuthorizationServer { issuer, error })
                     }
@@ -274,41 +279,56 @@ impl Parts {
     fn on_server<B: AsRef<[u8]>>(
         self,
         response: &Response<B>,
-        resource: ProtectedResourceMetadata,
-        issuer: String,
-        mut candidates: Vec<Endpoint>,
-        mut tried: Vec<(String, DiscoveryError)>,
+        mut search: ServerSearch,
     ) -> ChainOutcome {
-        if candidates.is_empty() {
-            return ChainOutcome::Failed(ChainError::NoServerMetadata { issuer, tried });
+        if search.candidates.is_empty() {
+            return self.server_exhausted(search);
         }
-        let url = candidates.remove(0).url().to_string();
+        let url = search.candidates.remove(0).url().to_string();
         // Believed for what it says, never for where it was found.
         let checked = read_metadata(response).and_then(|metadata| {
-            if issuer_matches(&issuer, &metadata.issuer) {
+            if issuer_matches(&search.issuer, &metadata.issuer) {
                 Ok(metadata)
             } else {
                 Err(DiscoveryError::IssuerMismatch {
-                    expected: issuer.clone(),
+                    expected: search.issuer.clone(),
                     found: metadata.issuer,
                 })
             }
         });
         match checked {
-            Ok(metadata) => self.located(Some(resource), metadata, None),
-            Err(error) => {
-                tried.push((url, error));
-                if candidates.is_empty() {
-                    ChainOutcome::Failed(ChainError::NoServerMetadata { issuer, tried })
-                } else {
-                    self.next(Phase::Server {
-                        resource,
-                        issuer,
-                        candidates,
-                        tried,
-                    })
-                }
+            Ok(metadata) if metadata.code_challenge_methods_supported.is_some() => {
+                self.located(Some(search.resource), metadata, None)
             }
+            Ok(metadata) => {
+                search.without_pkce.get_or_insert(metadata);
+                self.server_next(search)
+            }
+            Err(error) => {
+                search.tried.push((url, error));
+                self.server_next(search)
+            }
+        }
+    }
+
+    fn server_next(self, search: ServerSearch) -> ChainOutcome {
+        if search.candidates.is_empty() {
+            self.server_exhausted(search)
+        } else {
+            self.next(Phase::Server(Box::new(search)))
+        }
+    }
+
+    /// No candidate left: the first valid document even without PKCE
+    /// support (authorizing then fails unless the caller opted out), else
+    /// the list of what was tried.
+    fn server_exhausted(self, search: ServerSearch) -> ChainOutcome {
+        match search.without_pkce {
+            Some(metadata) => self.located(Some(search.resource), metadata, None),
+            None => ChainOutcome::Failed(ChainError::NoServerMetadata {
+                issuer: search.issuer,
+                tried: search.tried,
+            }),
         }
     }
 

@@ -489,3 +489,49 @@ fn client_credentials_need_a_secret_and_send_scope_and_resource() {
         .unwrap();
     assert_eq!(authorized.resources(), [MCP]);
 }
+
+#[test]
+fn a_document_without_pkce_support_gives_way_to_one_that_lists_it() {
+    let issuer = "https://as.example.com";
+    let mut bare = server(issuer);
+    bare.as_object_mut()
+        .unwrap()
+        .remove("code_challenge_methods_supported");
+    let chain = ResourceChain::new(MCP, None, LegacyMode::default()).unwrap();
+    let (located, asked) = run(chain, |url| match url {
+        PRM_PATH => json_response(200, &prm(MCP, issuer)),
+        "https://as.example.com/.well-known/oauth-authorization-server" => {
+            json_response(200, &bare)
+        }
+        "https://as.example.com/.well-known/openid-configuration" => {
+            json_response(200, &server(issuer))
+        }
+        _ => not_found(),
+    });
+    assert_eq!(asked.len(), 3, "{asked:?}");
+    let located = located.unwrap();
+    assert!(
+        located
+            .metadata()
+            .code_challenge_methods_supported
+            .is_some()
+    );
+}
+
+#[test]
+fn an_issuer_with_a_root_slash_in_the_resource_metadata_matches_the_server() {
+    // Google's MCP servers: `https://accounts.google.com/` in the resource
+    // metadata, no slash in the server's own document.
+    let resource = "https://logging.googleapis.com/mcp";
+    let chain = ResourceChain::new(resource, None, LegacyMode::default()).unwrap();
+    let (located, _) = run(chain, |url| match url {
+        "https://logging.googleapis.com/.well-known/oauth-protected-resource/mcp" => {
+            json_response(200, &prm(resource, "https://accounts.google.com/"))
+        }
+        "https://accounts.google.com/.well-known/oauth-authorization-server" => {
+            json_response(200, &server("https://accounts.google.com"))
+        }
+        _ => not_found(),
+    });
+    assert_eq!(located.unwrap().issuer(), "https://accounts.google.com");
+}
