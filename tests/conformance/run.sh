@@ -56,11 +56,13 @@ if ! command -v ip >/dev/null || ! command -v ss >/dev/null; then
   if [ "${CI:-}" = "true" ] && command -v apt-get >/dev/null; then
     apt-get update -qq && apt-get install -y -qq iproute2 >/dev/null
   fi
-  command -v ip >/dev/null && command -v ss >/dev/null \
-    || unavailable "ip and ss (iproute2) are not installed"
+  if ! command -v ip >/dev/null || ! command -v ss >/dev/null; then
+    unavailable "ip and ss (iproute2) are not installed"
+  fi
 fi
-command -v node >/dev/null && command -v npm >/dev/null \
-  || unavailable "Node.js and npm are not installed"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  unavailable "Node.js and npm are not installed"
+fi
 node_major=$(node -p 'process.versions.node.split(".")[0]') || unavailable "node does not start"
 # 20 is the oldest Node with module.register, which node20-globsync.mjs uses.
 [ "$node_major" -ge 20 ] || unavailable "Node.js 20 or later is needed, found $(node --version)"
@@ -113,9 +115,9 @@ mapfile -t scenarios < <(printf '%s\n' "$listing" | sed -n 's/^  - \([^ ]*\).*/\
 
 declare -A expected=() reason=() known=()
 for name in "${scenarios[@]}"; do known[$name]=1; done
+wrong() { die "expected-failures.txt: $name: $*"; }
 while read -r name kind why; do
   case $name in '' | '#'*) continue ;; esac
-  wrong() { die "$(basename "$expectations"): $name: $*"; }
   case $kind in fail | skip) ;; *) wrong "expected fail or skip, not '$kind'" ;; esac
   [ -n "$why" ] || wrong "no reason given"
   [ -n "${known[$name]:-}" ] || wrong "the suite has no such client scenario"
