@@ -182,15 +182,29 @@ fn razorpay_registers_a_post_client_for_a_public_request_and_post_is_used() {
     };
     let (login, _) = log_in(&mut driver, &server, challenge.as_ref(), None);
     let registered = login.registered.unwrap();
-    assert_eq!(registered.token_endpoint_auth_method(), Some("client_secret_post"));
+    assert_eq!(
+        registered.token_endpoint_auth_method(),
+        Some("client_secret_post")
+    );
 
     let requests = server.requests();
-    let token = requests.iter().find(|r| r.path().ends_with("/token")).unwrap();
+    let token = requests
+        .iter()
+        .find(|r| r.path().ends_with("/token"))
+        .unwrap();
     assert!(token.header("authorization").is_none(), "never Basic here");
     assert_eq!(
         token.form_param("client_secret"),
-        registered.client_secret().map(oauth_flow::ClientSecret::secret)
+        registered
+            .client_secret()
+            .map(oauth_flow::ClientSecret::secret)
     );
-    let bearer = login.authorized.bearer(std::time::SystemTime::now()).unwrap();
-    assert_eq!(call(&driver, &resource, Some(&bearer)), ResourceAnswer::Accepted);
+    let bearer = login
+        .authorized
+        .bearer(std::time::SystemTime::now())
+        .unwrap();
+    assert_eq!(
+        call(&driver, &resource, Some(&bearer)),
+        ResourceAnswer::Accepted
+    );
 }
