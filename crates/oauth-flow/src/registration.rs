@@ -228,6 +228,7 @@ impl Registering {
             client_secret,
             client_secret_expires_at,
             token_endpoint_auth_method,
+            requested_auth_method: self.registration.auth_method,
             redirect_uri: self.registration.redirect_uri,
             extra: object,
         })
@@ -245,6 +246,9 @@ pub struct RegisteredClient {
     client_secret: Option<ClientSecret>,
     client_secret_expires_at: Option<u64>,
     token_endpoint_auth_method: Option<String>,
+    /// The method asked for, which stands when the response names none.
+    #[serde(default = "public")]
+    requested_auth_method: ClientAuthMethod,
     redirect_uri: String,
     /// Every other member the server returned.
     #[serde(default)]
@@ -294,8 +298,9 @@ impl RegisteredClient {
     /// The client configuration to authorize with, honouring the
     /// authentication method the server returned: `none` is a public
     /// client, `client_secret_basic` and `client_secret_post` use the issued
-    /// secret. Without a returned method, a client with a secret lets
-    /// discovery choose from what the server supports. `redirect_uri` may
+    /// secret. A response that names no method registered the one asked for
+    /// (RFC 7591 §3.2.1 returns what was registered), so that one is used,
+    /// even when the server issued a secret anyway. `redirect_uri` may
     /// differ from the registered one in its loopback port only
     /// (RFC 8252 §7.3); pass `None` to use the registered one.
     pub fn client_config(
@@ -306,31 +311,32 @@ impl RegisteredClient {
         let mut config = ClientConfig::new(self.client_id.clone(), redirect_uri)
             .map_err(RegistrationError::Config)?;
         let method = match self.token_endpoint_auth_method.as_deref() {
-            None => None,
-            Some("none") => Some(ClientAuthMethod::None),
-            Some("client_secret_basic") => Some(ClientAuthMethod::ClientSecretBasic),
-            Some("client_secret_post") => Some(ClientAuthMethod::ClientSecretPost),
+            None => self.requested_auth_method,
+            Some("none") => ClientAuthMethod::None,
+            Some("client_secret_basic") => ClientAuthMethod::ClientSecretBasic,
+            Some("client_secret_post") => ClientAuthMethod::ClientSecretPost,
             Some(other) => {
                 return Err(RegistrationError::UnsupportedAuthMethod {
                     method: other.to_owned(),
                 });
             }
         };
-        if let Some(method) = method {
-            config = config.auth_method(method);
-        }
+        config = config.auth_method(method);
         match (&self.client_secret, method) {
-            (_, Some(ClientAuthMethod::None)) => {}
+            (_, ClientAuthMethod::None) => {}
             (Some(secret), _) => config = config.client_secret(secret.clone()),
-            (None, Some(method)) => {
+            (None, method) => {
                 return Err(RegistrationError::Config(ConfigError::SecretRequired {
                     method: method.as_str(),
                 }));
             }
-            (None, None) => config = config.auth_method(ClientAuthMethod::None),
         }
         Ok(config)
     }
+}
+
+fn public() -> ClientAuthMethod {
+    ClientAuthMethod::None
 }
 
 /// A registration could not start, or the server refused it.
@@ -471,6 +477,23 @@ mod tests {
         let config = registered.client_config(None).unwrap();
         let discovered = crate::Discovered::from_metadata(metadata(), config).unwrap();
         assert_eq!(discovered.auth_method(), ClientAuthMethod::ClientSecretPost);
+    }
+
+    #[test]
+    fn a_response_naming_no_method_registered_the_one_asked_for() {
+        // The conformance suite's server: a secret, no method, and only
+        // `none` in its metadata.
+        let registered = registering()
+            .handle_response(&respond(
+                201,
+                &json!({"client_id": "c1", "client_secret": "issued anyway"}),
+            ))
+            .unwrap();
+        let mut metadata = metadata();
+        metadata.token_endpoint_auth_methods_supported = Some(vec!["none".into()]);
+        let config = registered.client_config(None).unwrap();
+        let discovered = crate::Discovered::from_metadata(metadata, config).unwrap();
+        assert_eq!(discovered.auth_method(), ClientAuthMethod::None);
     }
 
     #[test]
