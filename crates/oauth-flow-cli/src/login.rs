@@ -57,6 +57,9 @@ pub(crate) fn run(store: &Store, profile: &str, args: &LoginArgs) -> Result<(), 
     for resource in &args.resources {
         params = params.resource(resource);
     }
+    for (name, value) in &args.params {
+        params = params.param(name, value);
+    }
 
     let mut waiting = None;
     let open = |url: &Url| {
