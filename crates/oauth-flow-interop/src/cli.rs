@@ -78,7 +78,8 @@ impl Cli {
         self.command(args).output().expect("the binary runs")
     }
 
-    /// Runs `login --no-browser` with `args` and `env`, reads the URL it
+    /// Runs `login --no-browser` with `args` (and `--timeout 30` unless they
+    /// set one) and `env`, reads the URL it
     /// prints and hands it to `person` (who plays the browser), then waits
     /// for the command to end. The standard error in the output holds
     /// everything the command printed there.
@@ -87,7 +88,10 @@ impl Cli {
     ///
     /// When the command ends before printing a URL.
     pub fn login(&self, args: &[&str], env: &[(&str, &str)], person: impl FnOnce(&Url)) -> Output {
-        let mut all = vec!["login", "--no-browser", "--timeout", "30"];
+        let mut all = vec!["login", "--no-browser"];
+        if !args.contains(&"--timeout") {
+            all.extend_from_slice(&["--timeout", "30"]);
+        }
         all.extend_from_slice(args);
         let mut child = self
             .command(&all)

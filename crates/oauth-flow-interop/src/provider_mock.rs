@@ -55,7 +55,6 @@ impl ProviderMock {
                 .args(["--host", "127.0.0.1", "--port"])
                 .arg(ports[0].to_string())
                 .args(["--require-registration", "true"])
-                .env("PYTHONWARNINGS", "ignore")
                 .current_dir(gate::peers_dir());
             command
         });
