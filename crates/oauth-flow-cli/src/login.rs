@@ -137,6 +137,12 @@ mod resource {
             )
             .hint("credentials are only sent to the issuer they were registered at"));
         }
+        if !args.params.is_empty() {
+            return Err(CliError::new(
+                Exit::Failure,
+                "--param needs --issuer and --client-id; a login for a resource sets its own",
+            ));
+        }
         let mut driver = Driver::new(Config::new())?;
         let challenge = probe(&driver, resource_url)?;
 

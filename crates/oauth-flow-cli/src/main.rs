@@ -100,9 +100,9 @@ struct LoginArgs {
     /// Without --issuer: the protected resource to log in for (once).
     #[arg(long = "resource", value_name = "URI")]
     resources: Vec<String>,
-    /// Another authorization request parameter, such as `prompt=consent` (which OpenID
-    /// Providers need before they issue a refresh token for `offline_access`); repeat for
-    /// several. The parameters the flow sets itself cannot be replaced.
+    /// With --issuer: another authorization request parameter, such as `prompt=consent`
+    /// (which OpenID Providers need before they issue a refresh token for `offline_access`);
+    /// repeat for several. The parameters the flow sets itself cannot be replaced.
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = name_value)]
     params: Vec<(String, String)>,
     /// The loopback port to receive the redirect on (default: any free port).

@@ -350,6 +350,17 @@ fn a_parameter_the_flow_sets_itself_cannot_be_replaced() {
     assert!(stderr.contains("`state`"), "{stderr}");
     assert!(server.requests_to("/authorize").is_empty());
 
+    let without_issuer = store.run(&[
+        "login",
+        "--no-browser",
+        "--resource",
+        &server.resource_url(),
+        "--param",
+        "prompt=consent",
+    ]);
+    assert_eq!(without_issuer.status.code(), Some(1));
+    assert!(text(&without_issuer.stderr).contains("--param needs --issuer"));
+
     let malformed = store.run(&["login", "--issuer", server.issuer(), "--param", "prompt"]);
     assert_eq!(malformed.status.code(), Some(2), "a usage error");
     assert!(text(&malformed.stderr).contains("NAME=VALUE"));
