@@ -140,7 +140,7 @@ impl Browser {
     ///
     /// # Panics
     ///
-    /// On an error status, a page after [`MAX_STEPS`] requests, or an
+    /// On an error status, a page after 20 requests, or an
     /// authorization URL without `redirect_uri`.
     pub fn authorize(
         &mut self,
@@ -384,22 +384,18 @@ fn read_tag(html: &str) -> (Vec<(String, String)>, &str) {
         let mut value = String::new();
         if bytes.get(at) == Some(&b'=') {
             at += 1;
-            match bytes.get(at) {
-                Some(&quote @ (b'"' | b'\'')) => {
-                    let end = html[at + 1..]
-                        .find(quote as char)
-                        .map_or(bytes.len(), |end| at + 1 + end);
-                    value = unescape(&html[at + 1..end]);
-                    at = end + 1;
+            if let Some(&quote @ (b'"' | b'\'')) = bytes.get(at) {
+                let end = html[at + 1..]
+                    .find(quote as char)
+                    .map_or(bytes.len(), |end| at + 1 + end);
+                value = unescape(&html[at + 1..end]);
+                at = end + 1;
+            } else {
+                let start = at;
+                while at < bytes.len() && !bytes[at].is_ascii_whitespace() && bytes[at] != b'>' {
+                    at += 1;
                 }
-                _ => {
-                    let start = at;
-                    while at < bytes.len() && !bytes[at].is_ascii_whitespace() && bytes[at] != b'>'
-                    {
-                        at += 1;
-                    }
-                    value = unescape(&html[start..at]);
-                }
+                value = unescape(&html[start..at]);
             }
         }
         attributes.push((name, value));

@@ -35,6 +35,7 @@ impl Cli {
     /// [`OAUTH_FLOW_BIN`](BINARY_VARIABLE) names. `None`, with a `SKIPPED`
     /// line, when there is none (a failure under `OAUTH_FLOW_INTEROP=require`).
     pub fn new() -> Option<Self> {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
         let binary = built_binary();
         gate::check("the oauth-flow binary", || match &binary {
             Some(path) if path.is_file() => Ok(()),
@@ -45,7 +46,6 @@ impl Cli {
             )),
             None => Err("cannot be located".to_owned()),
         })?;
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
         let store = std::env::temp_dir().join(format!(
             "oauth-flow-interop-{}-{}",
             std::process::id(),

@@ -4,9 +4,14 @@
 //!
 //! | peer | from | how it runs here |
 //! |---|---|---|
-//! | `oidc-provider` 9.13.3 | npm | [`OidcProvider`]: `peers/oidc-provider.mjs`, the suite's own configuration |
-//! | `oauth2-mock-server` 9.3.0 | npm | [`MockServer`]: the package's program, `-a 127.0.0.1` |
-//! | `oidc-provider-mock` 0.3.4 | PyPI | [`ProviderMock`]: the package's program, `--host 127.0.0.1`, registration required |
+//! | `oidc-provider` 9.13.3 | npm | [`OidcProvider`]: `peers/oidc-provider.mjs` |
+//! | `oauth2-mock-server` 9.3.0 | npm | [`MockServer`]: its own program |
+//! | `oidc-provider-mock` 0.3.4 | PyPI | [`ProviderMock`]: its own program |
+//!
+//! `peers/oidc-provider.mjs` is the suite's configuration of the library
+//! (clients, scopes, features); the other two run as their packages ship
+//! them, told to listen on `127.0.0.1`, the Python one with client
+//! registration required so that secrets are checked.
 //!
 //! The tests live in `tests/`, one file per peer. Each one starts its own
 //! server on free loopback ports, plays the person at the login and consent

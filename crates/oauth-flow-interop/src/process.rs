@@ -110,10 +110,10 @@ impl PeerProcess {
                     ));
                 }
                 if started.elapsed() > STARTUP_TIMEOUT {
+                    let output = peer.output();
                     return Err(format!(
-                        "{} did not accept connections on {address} within {STARTUP_TIMEOUT:?}:\n{}",
-                        peer.name,
-                        peer.output()
+                        "{} did not listen on {address} within {STARTUP_TIMEOUT:?}:\n{output}",
+                        peer.name
                     ));
                 }
                 std::thread::sleep(Duration::from_millis(50));
