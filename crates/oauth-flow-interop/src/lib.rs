@@ -8,6 +8,10 @@
 //! | `oauth2-mock-server` 9.3.0 | npm | [`MockServer`]: its own program |
 //! | `oidc-provider-mock` 0.3.4 | PyPI | [`ProviderMock`]: its own program |
 //!
+//! [`McpExample`] starts a fourth peer, the example MCP server of
+//! `@modelcontextprotocol/sdk` 1.32.2 with its demo authorization server,
+//! for the tests of the resource-first chain.
+//!
 //! `peers/oidc-provider.mjs` is the suite's configuration of the library
 //! (clients, scopes, features); the other two run as their packages ship
 //! them, told to listen on `127.0.0.1`, the Python one with client
@@ -51,6 +55,7 @@
 mod browser;
 mod cli;
 mod gate;
+pub mod mcp_sdk;
 pub mod mock_server;
 pub mod oidc_provider;
 mod process;
@@ -67,6 +72,7 @@ use oauth_flow_ureq::{Config, Error, Failed, Transport};
 pub use browser::{Action, Browser, Form, Page};
 pub use cli::{BINARY_VARIABLE, Cli, text};
 pub use gate::{INSTALL, MODE_VARIABLE, Mode, note, peers_dir};
+pub use mcp_sdk::McpExample;
 pub use mock_server::MockServer;
 pub use oidc_provider::OidcProvider;
 pub use process::{PeerProcess, STARTUP_TIMEOUT};
