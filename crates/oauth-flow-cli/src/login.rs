@@ -57,6 +57,9 @@ pub(crate) fn run(store: &Store, profile: &str, args: &LoginArgs) -> Result<(), 
     for resource in &args.resources {
         params = params.resource(resource);
     }
+    for (name, value) in &args.params {
+        params = params.param(name, value);
+    }
 
     let mut waiting = None;
     let open = |url: &Url| {
@@ -133,6 +136,12 @@ mod resource {
                 "a client secret or --auth-method needs --issuer and --client-id",
             )
             .hint("credentials are only sent to the issuer they were registered at"));
+        }
+        if !args.params.is_empty() {
+            return Err(CliError::new(
+                Exit::Failure,
+                "--param needs --issuer and --client-id; a login for a resource sets its own",
+            ));
         }
         let mut driver = Driver::new(Config::new())?;
         let challenge = probe(&driver, resource_url)?;

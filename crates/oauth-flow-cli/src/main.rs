@@ -100,6 +100,11 @@ struct LoginArgs {
     /// Without --issuer: the protected resource to log in for (once).
     #[arg(long = "resource", value_name = "URI")]
     resources: Vec<String>,
+    /// With --issuer: another authorization request parameter, such as `prompt=consent`
+    /// (which OpenID Providers need before they issue a refresh token for `offline_access`);
+    /// repeat for several. The parameters the flow sets itself cannot be replaced.
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = name_value)]
+    params: Vec<(String, String)>,
     /// The loopback port to receive the redirect on (default: any free port).
     #[arg(long, value_name = "PORT")]
     redirect_port: Option<u16>,
@@ -137,6 +142,13 @@ enum AuthMethod {
     None,
     ClientSecretPost,
     ClientSecretBasic,
+}
+
+fn name_value(pair: &str) -> Result<(String, String), String> {
+    match pair.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
+        _ => Err("write it as NAME=VALUE, such as prompt=consent".into()),
+    }
 }
 
 fn profile_name(name: &str) -> Result<String, String> {

@@ -318,6 +318,55 @@ fn forged_callback_is_ignored_and_the_login_completes() {
 }
 
 #[test]
+fn extra_parameters_reach_the_authorization_request() {
+    let server = TestServer::start(ServerConfig::new());
+    let store = Store::new();
+    login(
+        &store,
+        &server,
+        &["--param", "prompt=consent", "--param", "login_hint=a b"],
+    );
+    let authorize = &server.requests_to("/authorize")[0];
+    assert_eq!(authorize.query_param("prompt"), Some("consent"));
+    assert_eq!(authorize.query_param("login_hint"), Some("a b"));
+}
+
+#[test]
+fn a_parameter_the_flow_sets_itself_cannot_be_replaced() {
+    let server = TestServer::start(ServerConfig::new());
+    let store = Store::new();
+    let output = store.run(&[
+        "login",
+        "--no-browser",
+        "--issuer",
+        server.issuer(),
+        "--client-id",
+        DEMO_CLIENT_ID,
+        "--param",
+        "state=chosen",
+    ]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("`state`"), "{stderr}");
+    assert!(server.requests_to("/authorize").is_empty());
+
+    let without_issuer = store.run(&[
+        "login",
+        "--no-browser",
+        "--resource",
+        &server.resource_url(),
+        "--param",
+        "prompt=consent",
+    ]);
+    assert_eq!(without_issuer.status.code(), Some(1));
+    assert!(text(&without_issuer.stderr).contains("--param needs --issuer"));
+
+    let malformed = store.run(&["login", "--issuer", server.issuer(), "--param", "prompt"]);
+    assert_eq!(malformed.status.code(), Some(2), "a usage error");
+    assert!(text(&malformed.stderr).contains("NAME=VALUE"));
+}
+
+#[test]
 fn server_error_reaches_the_user_intact() {
     let server =
         TestServer::start(ServerConfig::new().authorize_outcome(AuthorizeOutcome::AccessDenied));
