@@ -233,11 +233,14 @@ fn min_valid_refreshes_a_token_that_would_expire_too_soon() {
 
 #[test]
 fn concurrent_token_calls_spend_the_refresh_token_once() {
+    // Six seconds: the refreshed token then stays fresh for three (the skew
+    // is capped at half the lifetime), time enough for the other calls to
+    // start on a loaded machine and find it instead of refreshing again.
     let server =
-        TestServer::start(ServerConfig::new().access_token_lifetime(Duration::from_secs(2)));
+        TestServer::start(ServerConfig::new().access_token_lifetime(Duration::from_secs(6)));
     let store = Store::new();
     login(&store, &server, &[]);
-    std::thread::sleep(Duration::from_millis(2100));
+    std::thread::sleep(Duration::from_millis(6100));
 
     let children: Vec<Child> = (0..4)
         .map(|_| {
