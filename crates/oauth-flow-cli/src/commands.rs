@@ -5,10 +5,12 @@ use std::time::{Duration, SystemTime};
 
 use oauth_flow::{Authorized, FlowState, Freshness, RevocationError, TokenTypeHint};
 use oauth_flow_ureq::{Config, Driver};
+use zeroize::Zeroizing;
 
 use crate::fail::{self, CliError, Exit, driver_error};
+use crate::keyring::Keyring;
 use crate::show::Summary;
-use crate::store::Store;
+use crate::store::{Place, Store};
 
 fn no_login(profile: &str) -> CliError {
     CliError::new(
@@ -90,9 +92,21 @@ fn start_refresh(stored: Stored) -> Result<oauth_flow::Refreshing, CliError> {
 }
 
 /// Prints the access token alone, refreshing first when it is expired or will
-/// be within `min_valid` seconds. Holds the profile's lock throughout, so two
-/// calls at once refresh once: the second finds the first one's fresh token.
+/// be within `min_valid` seconds.
 pub(crate) fn token(store: &Store, profile: &str, min_valid: u64) -> Result<(), CliError> {
+    let token = fresh_token(store, profile, min_valid)?;
+    println!("{}", token.as_str());
+    Ok(())
+}
+
+/// The access token, refreshed first when it is expired or will be within
+/// `min_valid` seconds. Holds the profile's lock throughout, so two calls at
+/// once refresh once: the second finds the first one's fresh token.
+pub(crate) fn fresh_token(
+    store: &Store,
+    profile: &str,
+    min_valid: u64,
+) -> Result<Zeroizing<String>, CliError> {
     let _lock = store.lock(profile)?;
     let deadline = SystemTime::now() + Duration::from_secs(min_valid);
     let state = match load(store, profile)? {
@@ -111,10 +125,13 @@ pub(crate) fn token(store: &Store, profile: &str, min_valid: u64) -> Result<(), 
     authorized
         .bearer(SystemTime::now())
         .map_err(|e| fail::bearer(&e))?;
-    println!("{}", authorized.tokens().access_token().secret());
-    Ok(())
+    Ok(Zeroizing::new(
+        authorized.tokens().access_token().secret().to_owned(),
+    ))
 }
 
+/// The stored login and where it is kept. A keyring profile is opened with
+/// its key, so that what `status` shows is what `token` would use.
 pub(crate) fn status(store: &Store, profile: &str, json: bool) -> Result<(), CliError> {
     let state = store.load(profile)?.ok_or_else(|| no_login(profile))?;
     let summary = Summary::of(profile, &state, SystemTime::now()).ok_or_else(|| {
@@ -123,7 +140,8 @@ pub(crate) fn status(store: &Store, profile: &str, json: bool) -> Result<(), Cli
             format!("profile `{profile}` holds no tokens"),
         )
     })?;
-    summary.print(json);
+    let place = store.place(profile)?.unwrap_or(Place::File);
+    summary.stored(&place, &store.file(profile)).print(json);
     Ok(())
 }
 
@@ -132,14 +150,16 @@ pub(crate) fn refresh(store: &Store, profile: &str, json: bool) -> Result<(), Cl
     let stored = load(store, profile)?;
     let state = refresh_and_store(store, profile, start_refresh(stored))?;
     if let Some(summary) = Summary::of(profile, &state, SystemTime::now()) {
-        summary.print(json);
+        let place = store.place(profile)?.unwrap_or(Place::File);
+        summary.stored(&place, &store.file(profile)).print(json);
     }
     Ok(())
 }
 
 /// Revokes the refresh token (or, without one, the access token) at the
-/// server, then forgets the login. A server without a revocation endpoint is
-/// said so plainly, and the login is forgotten all the same.
+/// server, then forgets the login, with its key in the OS keyring if it has
+/// one. A server without a revocation endpoint is said so plainly, and the
+/// login is forgotten all the same.
 pub(crate) fn revoke(store: &Store, profile: &str) -> Result<(), CliError> {
     let _lock = store.lock(profile)?;
     let stored = load(store, profile)?;
@@ -187,12 +207,20 @@ pub(crate) fn revoke(store: &Store, profile: &str) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Forgets the login: the profile's file, and its key in the OS keyring if
+/// it has one. Works without the keyring too: the key that stays then opens
+/// nothing.
 pub(crate) fn logout(store: &Store, profile: &str) -> Result<(), CliError> {
     let _lock = store.lock(profile)?;
+    let place = store.place(profile)?;
     if store.remove(profile)? {
+        let key = match place {
+            Some(Place::Keyring(_)) => format!(" and its key in {}", Keyring::SYSTEM),
+            _ => String::new(),
+        };
         println!(
-            "Forgot profile `{profile}`. The tokens stay valid at the server until they expire; \
-             `oauth-flow revoke` ends them there."
+            "Forgot profile `{profile}`{key}. The tokens stay valid at the server until they \
+             expire; `oauth-flow revoke` ends them there."
         );
     } else {
         println!("No login stored for profile `{profile}`.");
@@ -200,15 +228,35 @@ pub(crate) fn logout(store: &Store, profile: &str) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The profiles and where each keeps its tokens (`file` or `keyring`),
+/// read from the files alone: listing asks the keyring nothing.
 pub(crate) fn profiles(store: &Store, json: bool) -> Result<(), CliError> {
-    let names = store.list()?;
+    #[derive(serde::Serialize)]
+    struct Listed {
+        profile: String,
+        stored_in: &'static str,
+    }
+
+    let listed: Vec<Listed> = store
+        .list()?
+        .into_iter()
+        .map(|profile| {
+            let stored_in = match store.place(&profile) {
+                Ok(Some(place)) => place.as_str(),
+                Ok(None) | Err(_) => "unreadable",
+            };
+            Listed { profile, stored_in }
+        })
+        .collect();
     if json {
-        println!("{}", serde_json::to_string(&names).unwrap_or_default());
-    } else if names.is_empty() {
+        // A list of names and words always serializes.
+        println!("{}", serde_json::to_string(&listed).unwrap_or_default());
+    } else if listed.is_empty() {
         println!("No profiles in {}.", store.dir().display());
     } else {
-        for name in names {
-            println!("{name}");
+        let width = listed.iter().map(|l| l.profile.len()).max().unwrap_or(0);
+        for Listed { profile, stored_in } in listed {
+            println!("{profile:width$}  {stored_in}");
         }
     }
     Ok(())

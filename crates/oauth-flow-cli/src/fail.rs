@@ -22,6 +22,8 @@ pub(crate) enum Exit {
     Network = 5,
     /// 6: the browser step failed: a wrong or forged callback, or no callback in time.
     Callback = 6,
+    /// 7: the OS keyring cannot be used: not in this build, or it did not answer.
+    Keyring = 7,
 }
 
 pub(crate) const EXIT_CODES_HELP: &str = "\
@@ -32,7 +34,9 @@ Exit codes:
   3  no usable login: run `oauth-flow login` again
   4  the authorization server refused or answered something unusable
   5  the server could not be reached or did not answer in time
-  6  the browser step failed: a wrong or forged callback, or none in time";
+  6  the browser step failed: a wrong or forged callback, or none in time
+  7  the OS keyring cannot be used: this build has no keyring support, or the
+     keyring did not answer or refused (log in with --no-keyring to use a file)";
 
 /// A failure to report on stderr.
 #[derive(Debug)]
@@ -62,6 +66,16 @@ impl CliError {
     pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+
+    #[cfg(all(test, feature = "keyring"))]
+    pub(crate) fn exit(&self) -> Exit {
+        self.exit
+    }
+
+    /// What went wrong, without the hint.
+    pub(crate) fn message(&self) -> &str {
+        &self.message
     }
 
     pub(crate) fn exit_code(&self) -> ExitCode {

@@ -13,10 +13,27 @@ use zeroize::Zeroizing;
 
 use crate::fail::{CliError, Exit, driver_error};
 use crate::show::Summary;
-use crate::store::Store;
+use crate::store::{Place, Store};
 use crate::{AuthMethod, LoginArgs};
 
 pub(crate) fn run(store: &Store, profile: &str, args: &LoginArgs) -> Result<(), CliError> {
+    run_with(store, profile, args, |url| show_url(url, args.no_browser))
+}
+
+/// [`run`], with `show` in place of the browser: it gets the authorization
+/// URL, and the login waits for the redirect once it returns.
+pub(crate) fn run_with(
+    store: &Store,
+    profile: &str,
+    args: &LoginArgs,
+    show: impl Fn(&Url),
+) -> Result<(), CliError> {
+    // Where the tokens go is settled first: a keyring that cannot be used
+    // stops the login before the browser, not after.
+    let keyring = uses_keyring(store, profile, args)?;
+    if keyring {
+        store.keyring().check()?;
+    }
     let secret = read_secret(args)?;
     let receiver = match args.redirect_port {
         Some(port) => LoopbackReceiver::bind_port(port),
@@ -31,7 +48,7 @@ pub(crate) fn run(store: &Store, profile: &str, args: &LoginArgs) -> Result<(), 
     .timeout(Duration::from_secs(args.timeout));
 
     let (Some(issuer), Some(client_id)) = (&args.issuer, &args.client_id) else {
-        return resource::run(store, profile, args, receiver, secret.as_ref());
+        return resource::run(store, profile, args, receiver, secret.as_ref(), keyring);
     };
     let mut client = ClientConfig::new(client_id, &receiver.redirect_uri())?;
     if let Some(secret) = secret {
@@ -63,7 +80,7 @@ pub(crate) fn run(store: &Store, profile: &str, args: &LoginArgs) -> Result<(), 
 
     let mut waiting = None;
     let open = |url: &Url| {
-        show_url(url, args.no_browser);
+        show(url);
         waiting = Some(Progress::start(args.timeout));
     };
     let result = driver.login(&discovered, params, open, receiver);
@@ -74,7 +91,7 @@ pub(crate) fn run(store: &Store, profile: &str, args: &LoginArgs) -> Result<(), 
     let authorized =
         result.map_err(|f| CliError::from(f).context(format_args!("login at {token_endpoint}")))?;
 
-    save(store, profile, authorized, args.json)
+    save(store, profile, authorized, keyring, args.json)
 }
 
 /// The loopback port of the redirect URI of the profile's stored client.
@@ -87,21 +104,23 @@ fn previous_port(store: &Store, profile: &str) -> Option<u16> {
         .flatten()
 }
 
-/// Stores the tokens and prints the summary.
+/// Stores the tokens (sealed, with a new key in the OS keyring, when
+/// `keyring` is true) and prints the summary.
 fn save(
     store: &Store,
     profile: &str,
     authorized: oauth_flow::Authorized,
+    keyring: bool,
     json: bool,
 ) -> Result<(), CliError> {
     let _lock = store.lock(profile)?;
     let state = FlowState::from(authorized);
-    store.save(profile, &state)?;
+    let place = store.save_login(profile, &state, keyring)?;
     if let Some(summary) = Summary::of(profile, &state, SystemTime::now()) {
         if !json {
             println!("Logged in. Stored in {}.", store.dir().display());
         }
-        summary.print(json);
+        summary.stored(&place, &store.file(profile)).print(json);
     }
     Ok(())
 }
@@ -123,6 +142,7 @@ mod resource {
         args: &LoginArgs,
         receiver: LoopbackReceiver,
         secret: Option<&ClientSecret>,
+        keyring: bool,
     ) -> Result<(), CliError> {
         let [resource_url] = args.resources.as_slice() else {
             return Err(CliError::new(
@@ -183,7 +203,7 @@ mod resource {
         if login.registered.is_some() && !args.json {
             println!("Registered a client at {}.", login.located.issuer());
         }
-        save(store, profile, login.authorized, args.json)
+        save(store, profile, login.authorized, keyring, args.json)
     }
 
     /// Asks the resource once without a token, for its challenge: where its
@@ -205,6 +225,15 @@ mod resource {
             Ok(_) | Err(_) => None,
         })
     }
+}
+
+/// `--keyring` or `--no-keyring` when given; otherwise where the profile
+/// keeps its tokens now, and a plain file for a new profile.
+fn uses_keyring(store: &Store, profile: &str, args: &LoginArgs) -> Result<bool, CliError> {
+    if args.keyring || args.no_keyring {
+        return Ok(args.keyring);
+    }
+    Ok(matches!(store.place(profile)?, Some(Place::Keyring(_))))
 }
 
 /// The secret from an environment variable or standard input, never from an

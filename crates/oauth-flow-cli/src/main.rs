@@ -5,6 +5,13 @@
 //! oauth-flow login --issuer https://as.example.com --client-id my-cli --scope read
 //! curl -H "Authorization: Bearer $(oauth-flow token)" https://api.example.com/
 //! ```
+//!
+//! Each profile is one file in the user's config directory, mode 0600 in a
+//! 0700 folder, written atomically, with a lock file beside it (see
+//! [`store`]). With the `keyring` feature, `login --keyring` keeps the file
+//! sealed instead, with a key that only the OS keyring holds (see [`sealed`]
+//! and [`keyring`]); the file says so, and every later command finds the
+//! key there without the flag.
 
 // A command-line tool talks to its user on stdout and stderr.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -12,7 +19,11 @@
 mod commands;
 mod demo;
 mod fail;
+mod keyring;
+#[cfg(all(test, feature = "keyring"))]
+mod keyring_tests;
 mod login;
+mod sealed;
 mod show;
 mod store;
 
@@ -27,7 +38,8 @@ use crate::store::{Store, check_profile_name};
 /// Log in to an OAuth 2.0 server once, then get a fresh bearer token from any script.
 ///
 /// Tokens are stored per profile in the user's config directory, in files only the user
-/// can read, and are only ever sent to the server that issued them.
+/// can read, and are only ever sent to the server that issued them. `login --keyring`
+/// seals a profile's file with a key kept in the OS keyring instead.
 #[derive(Debug, Parser)]
 #[command(name = "oauth-flow", version, after_help = EXIT_CODES_HELP)]
 struct Cli {
@@ -55,15 +67,15 @@ enum Command {
     Login(LoginArgs),
     /// Print a valid access token and nothing else, refreshing it first if needed.
     Token(TokenArgs),
-    /// Show the stored login (never a secret).
+    /// Show the stored login and where it is kept (never a secret).
     Status(JsonArg),
     /// Refresh the access token now.
     Refresh(JsonArg),
-    /// Revoke the tokens at the server, then forget them.
+    /// Revoke the tokens at the server, then forget them (and their key in the keyring).
     Revoke,
-    /// Forget the stored tokens without contacting the server.
+    /// Forget the stored tokens (and their key in the keyring) without contacting the server.
     Logout,
-    /// List the stored profiles.
+    /// List the stored profiles and where each keeps its tokens: file or keyring.
     Profiles(JsonArg),
 }
 
@@ -117,6 +129,15 @@ struct LoginArgs {
     /// Seconds to wait for the browser to come back.
     #[arg(long, default_value_t = 300, value_name = "SECONDS")]
     timeout: u64,
+    /// Seal the profile's file with a key kept in the OS keyring (macOS Keychain, Windows
+    /// Credential Manager, Secret Service). Later commands find it without the flag. Needs
+    /// a build with the `keyring` feature.
+    #[arg(long, conflicts_with = "no_keyring")]
+    keyring: bool,
+    /// Keep the tokens in a plain file only you can read, the default for a new profile
+    /// (a profile logged in with --keyring stays there unless this is given).
+    #[arg(long)]
+    no_keyring: bool,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,

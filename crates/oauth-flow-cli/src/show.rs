@@ -1,9 +1,13 @@
 //! What the commands print: summaries without secrets, in words or JSON.
 
+use std::path::Path;
 use std::time::SystemTime;
 
 use oauth_flow::{FlowState, TokenSet};
 use serde::Serialize;
+
+use crate::keyring::{EntryName, Keyring};
+use crate::store::Place;
 
 /// A stored login as `status`, `login` and `refresh` show it. No secret.
 #[derive(Debug, Serialize)]
@@ -21,6 +25,15 @@ pub(crate) struct Summary {
     expires_in: Option<i64>,
     refresh_token: bool,
     auth_method: &'static str,
+    /// Where the tokens are kept: `file` or `keyring`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stored_in: Option<&'static str>,
+    /// The profile's file: the tokens, or for `keyring` the tokens sealed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+    /// For `keyring`, the OS keyring entry that holds the file's key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keyring_entry: Option<EntryName>,
 }
 
 impl Summary {
@@ -50,7 +63,22 @@ impl Summary {
             expires_in: expires_in(tokens, now),
             refresh_token: tokens.refresh_token().is_some(),
             auth_method: discovered.auth_method().as_str(),
+            stored_in: None,
+            file: None,
+            keyring_entry: None,
         })
+    }
+
+    /// Adds where the profile keeps its tokens.
+    #[must_use]
+    pub(crate) fn stored(mut self, place: &Place, file: &Path) -> Self {
+        self.stored_in = Some(place.as_str());
+        self.file = Some(file.display().to_string());
+        self.keyring_entry = match place {
+            Place::File => None,
+            Place::Keyring(entry) => Some(entry.clone()),
+        };
+        self
     }
 
     pub(crate) fn print(&self, json: bool) {
@@ -81,6 +109,16 @@ impl Summary {
             "refresh token:  {}",
             if self.refresh_token { "yes" } else { "no" }
         );
+        if let Some(file) = &self.file {
+            match &self.keyring_entry {
+                None => println!("stored:         in {file}"),
+                Some(entry) => println!(
+                    "stored:         in {file}, sealed with a key in {} ({})",
+                    Keyring::SYSTEM,
+                    printable(&entry.to_string())
+                ),
+            }
+        }
     }
 
     fn expiry_in_words(&self) -> String {

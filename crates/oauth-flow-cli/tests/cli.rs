@@ -465,7 +465,12 @@ fn status_and_profiles_print_no_secret() {
     assert_eq!(json["state"], "authorized");
     assert!(!text(&status.stdout).contains(access_token.trim()));
     let profiles = store.run(&["profiles", "--json"]);
-    assert_eq!(text(&profiles.stdout).trim(), r#"["work"]"#);
+    assert_eq!(
+        text(&profiles.stdout).trim(),
+        r#"[{"profile":"work","stored_in":"file"}]"#
+    );
+    assert_eq!(json["stored_in"], "file");
+    assert!(json.get("keyring_entry").is_none());
 }
 
 #[test]
@@ -547,6 +552,7 @@ fn help_documents_the_exit_codes() {
         help.contains("Exit codes:") && help.contains("3  no usable login"),
         "{help}"
     );
+    assert!(help.contains("7  the OS keyring cannot be used"), "{help}");
 }
 
 #[test]
@@ -649,4 +655,125 @@ fn a_client_secret_is_never_sent_to_a_server_found_from_a_resource() {
         text(&output.stderr)
     );
     assert!(server.requests().is_empty());
+}
+
+/// A store whose OS keyring cannot be used: this build has none, or (with the
+/// `keyring` feature, on Linux) the session bus it is told to use does not
+/// exist, as on a server without a desktop.
+fn without_keyring(store: &Store, args: &[&str]) -> Output {
+    store
+        .command(args)
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", store.0.join("no-bus").display()),
+        )
+        .output()
+        .unwrap()
+}
+
+/// What the two kinds of build say when the keyring cannot be used.
+const NO_KEYRING: &str = if cfg!(feature = "keyring") {
+    "cannot open the Secret Service"
+} else {
+    "built without OS keyring support"
+};
+
+#[cfg(any(not(feature = "keyring"), target_os = "linux"))]
+#[test]
+fn login_with_an_unusable_keyring_fails_before_the_browser_and_says_what_to_try() {
+    let server = TestServer::start(ServerConfig::new());
+    let store = Store::new();
+    let output = without_keyring(
+        &store,
+        &[
+            "login",
+            "--keyring",
+            "--no-browser",
+            "--issuer",
+            server.issuer(),
+            "--client-id",
+            DEMO_CLIENT_ID,
+        ],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(7), "{stderr}");
+    assert!(stderr.contains(NO_KEYRING), "{stderr}");
+    assert!(
+        stderr.contains("try: ") && stderr.contains("--no-keyring"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("/authorize"),
+        "the browser step started: {stderr}"
+    );
+    assert!(server.requests_to("/token").is_empty());
+    assert!(!store.profile_file("default").exists());
+}
+
+#[test]
+fn keyring_and_no_keyring_cannot_be_given_together() {
+    let output = Store::new().run(&[
+        "login",
+        "--keyring",
+        "--no-keyring",
+        "--issuer",
+        "https://as.example.com",
+        "--client-id",
+        "x",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+}
+
+/// A profile as `login --keyring` leaves it: its file sealed, its key in the
+/// keyring (which, here, holds none).
+fn sealed_profile(store: &Store, profile: &str) {
+    let issuer = "https://as.example.com";
+    let file = serde_json::json!({
+        "format": "oauth-flow/sealed-state",
+        "version": 1,
+        "issuer": issuer,
+        "keyring": { "service": "oauth-flow", "user": format!("{profile}@{issuer}") },
+        "nonce": "AAAAAAAAAAAAAAAA",
+        "sealed": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    });
+    let path = store.profile_file(profile);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, file.to_string()).unwrap();
+}
+
+#[cfg(any(not(feature = "keyring"), target_os = "linux"))]
+#[test]
+fn a_keyring_profile_is_listed_as_such_and_its_tokens_need_the_keyring() {
+    let store = Store::new();
+    sealed_profile(&store, "work");
+
+    let profiles = without_keyring(&store, &["profiles", "--json"]);
+    assert_eq!(
+        text(&profiles.stdout).trim(),
+        r#"[{"profile":"work","stored_in":"keyring"}]"#
+    );
+    let listed = without_keyring(&store, &["profiles"]);
+    assert_eq!(text(&listed.stdout).trim(), "work  keyring");
+
+    let output = without_keyring(&store, &["token", "--profile", "work"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(7), "{stderr}");
+    assert!(stderr.contains(NO_KEYRING), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn logout_forgets_a_keyring_profile_even_where_the_keyring_cannot_be_used() {
+    let store = Store::new();
+    sealed_profile(&store, "work");
+    let output = without_keyring(&store, &["logout", "--profile", "work"]);
+    let stderr = text(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!store.profile_file("work").exists());
+    if cfg!(any(not(feature = "keyring"), target_os = "linux")) {
+        assert!(
+            stderr.contains("stays in") && stderr.contains("opens nothing now"),
+            "{stderr}"
+        );
+    }
 }
