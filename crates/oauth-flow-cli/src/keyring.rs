@@ -37,6 +37,17 @@ impl EntryName {
     }
 }
 
+impl EntryName {
+    /// The entry a login writes and deletes to check the keyring. Its user,
+    /// `PROFILE@check`, names no issuer, so it is no profile's entry.
+    pub(crate) fn check(profile: &str) -> Self {
+        Self {
+            service: SERVICE.to_owned(),
+            user: format!("{profile}@check"),
+        }
+    }
+}
+
 impl fmt::Display for EntryName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "service `{}`, user `{}`", self.service, self.user)
@@ -85,9 +96,17 @@ impl Keyring {
         }
     }
 
-    /// Fails now, before a login starts, when the keyring cannot be reached.
-    pub(crate) fn check(&self) -> Result<(), CliError> {
-        self.backend.store().map(drop)
+    /// Fails now, before a login starts, when the keyring cannot be used:
+    /// writes and deletes a check entry for `profile`, so that a keyring
+    /// that is locked, or has no collection to write to, asks to be
+    /// unlocked or is refused here, not after the code has been spent.
+    pub(crate) fn check(&self, profile: &str) -> Result<(), CliError> {
+        let entry = EntryName::check(profile);
+        self.backend.set(
+            &entry,
+            "written and deleted by `oauth-flow login --keyring`",
+        )?;
+        self.backend.delete(&entry).map(drop)
     }
 
     /// The entry's secret; `None` when there is no such entry.
@@ -123,10 +142,6 @@ mod backend {
     impl Backend {
         pub(super) fn os() -> Self {
             Self
-        }
-
-        pub(super) fn store(&self) -> Result<(), CliError> {
-            Err(absent())
         }
 
         pub(super) fn get(&self, _: &EntryName) -> Result<Option<Zeroizing<String>>, CliError> {
@@ -212,7 +227,7 @@ mod backend {
             }
         }
 
-        pub(super) fn store(&self) -> Result<Arc<CredentialStore>, CliError> {
+        fn store(&self) -> Result<Arc<CredentialStore>, CliError> {
             let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
             if let Some(store) = &*store {
                 return Ok(Arc::clone(store));

@@ -15,7 +15,7 @@ use oauth_flow_testkit::{DEMO_CLIENT_ID, ServerConfig, TestServer};
 
 use crate::commands;
 use crate::fail::Exit;
-use crate::keyring::{Keyring, SERVICE};
+use crate::keyring::{EntryName, Keyring, SERVICE};
 use crate::store::{Place, Store};
 use crate::{Cli, Command, LoginArgs, login};
 
@@ -319,6 +319,41 @@ fn a_keyring_that_cannot_be_reached_stops_the_login_before_the_browser() {
     assert!(text.contains("no keyring daemon in this test"), "{text}");
     assert!(text.contains("--no-keyring"), "a way around it: {text}");
     assert!(store.place("default").unwrap().is_none());
+}
+
+#[test]
+fn a_keyring_that_refuses_to_write_stops_the_login_before_the_browser() {
+    // A Secret Service with no unlocked collection connects, then refuses
+    // the first write: the login's check writes before the browser step.
+    let server = TestServer::start(ServerConfig::new());
+    let (dir, keyring) = (Dir::new(), mock_keyring());
+    let check = EntryName::check("default");
+    let entry = Entry::new_in_store(&keyring, &check.service, &check.user).unwrap();
+    let mock: &keyring_core::mock::Cred = entry.as_any().downcast_ref().unwrap();
+    mock.set_error(keyring_core::Error::NoStorageAccess(
+        "collection is locked".into(),
+    ));
+
+    let shown = AtomicBool::new(false);
+    let args = login_args(&server, &["--keyring"]);
+    let error = login::run_with(&dir.store(&keyring), "default", &args, |_| {
+        shown.store(true, Ordering::Relaxed);
+    })
+    .unwrap_err();
+    assert_eq!(error.exit(), Exit::Keyring, "{error}");
+    assert!(!shown.load(Ordering::Relaxed), "the browser step started");
+    let text = error.to_string();
+    assert!(
+        text.contains("refused access: collection is locked"),
+        "{text}"
+    );
+    assert!(text.contains("unlock the keyring"), "{text}");
+
+    login(&dir.store(&keyring), &server, &["--keyring"]);
+    assert!(
+        key_in(&keyring, "default", "check").is_none(),
+        "the check entry is deleted"
+    );
 }
 
 #[test]

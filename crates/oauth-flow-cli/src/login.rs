@@ -32,7 +32,7 @@ pub(crate) fn run_with(
     // stops the login before the browser, not after.
     let keyring = uses_keyring(store, profile, args)?;
     if keyring {
-        store.keyring().check()?;
+        store.keyring().check(profile)?;
     }
     let secret = read_secret(args)?;
     let receiver = match args.redirect_port {
