@@ -66,12 +66,7 @@ fn key_in(keyring: &Arc<CredentialStore>, profile: &str, issuer: &str) -> Option
 }
 
 fn login_args(server: &TestServer, extra: &[&str]) -> LoginArgs {
-    let mut args = vec![
-        "oauth-flow",
-        "login",
-        "--no-browser",
-        "--timeout",
-        "20",
+    let issuer = [
         "--issuer",
         server.issuer(),
         "--client-id",
@@ -79,6 +74,10 @@ fn login_args(server: &TestServer, extra: &[&str]) -> LoginArgs {
         "--scope",
         "read",
     ];
+    let mut args = vec!["oauth-flow", "login", "--no-browser", "--timeout", "20"];
+    if !extra.contains(&"--resource") {
+        args.extend_from_slice(&issuer);
+    }
     args.extend_from_slice(extra);
     match Cli::try_parse_from(args).unwrap().command {
         Command::Login(args) => args,
@@ -354,6 +353,39 @@ fn a_keyring_that_refuses_to_write_stops_the_login_before_the_browser() {
         key_in(&keyring, "default", "check").is_none(),
         "the check entry is deleted"
     );
+}
+
+#[test]
+fn a_login_found_from_a_resource_is_sealed_too_and_its_client_reused() {
+    let server = TestServer::start(ServerConfig::new());
+    let (dir, keyring) = (Dir::new(), mock_keyring());
+    let resource = server.resource_url();
+    login(
+        &dir.store(&keyring),
+        &server,
+        &["--resource", &resource, "--keyring"],
+    );
+    let store = dir.store(&keyring);
+    assert!(matches!(
+        store.place("default").unwrap(),
+        Some(Place::Keyring(_))
+    ));
+    assert!(key_in(&keyring, "default", server.issuer()).is_some());
+    let access_token = token(&store);
+    assert!(!dir.profile_text("default").contains(&access_token));
+
+    // The second login opens the sealed file to find the registered client.
+    login(&dir.store(&keyring), &server, &["--resource", &resource]);
+    let registrations = server
+        .requests()
+        .iter()
+        .filter(|r| r.path().ends_with("/register"))
+        .count();
+    assert_eq!(registrations, 1, "the registered client was used again");
+    assert!(matches!(
+        dir.store(&keyring).place("default").unwrap(),
+        Some(Place::Keyring(_))
+    ));
 }
 
 #[test]

@@ -48,7 +48,11 @@ pub(crate) fn run_with(
     .timeout(Duration::from_secs(args.timeout));
 
     let (Some(issuer), Some(client_id)) = (&args.issuer, &args.client_id) else {
-        return resource::run(store, profile, args, receiver, secret.as_ref(), keyring);
+        let how = resource::How {
+            keyring,
+            show: &show,
+        };
+        return resource::run(store, profile, args, receiver, secret.as_ref(), &how);
     };
     let mut client = ClientConfig::new(client_id, &receiver.redirect_uri())?;
     if let Some(secret) = secret {
@@ -129,12 +133,19 @@ fn save(
 mod resource {
     use super::{
         CliError, ClientSecret, Config, Driver, Exit, LoginArgs, LoopbackReceiver, Progress, Store,
-        Url, save, show_url,
+        Url, save,
     };
     use oauth_flow::http::Request;
     use oauth_flow::{
         BearerChallenge, ClientIdentity, ClientRegistration, LegacyMode, ResourceAnswer,
     };
+
+    /// What `run_with` settled before: where the tokens go, and how the
+    /// authorization URL reaches the person.
+    pub(super) struct How<'a> {
+        pub(super) keyring: bool,
+        pub(super) show: &'a dyn Fn(&Url),
+    }
 
     pub(super) fn run(
         store: &Store,
@@ -142,7 +153,7 @@ mod resource {
         args: &LoginArgs,
         receiver: LoopbackReceiver,
         secret: Option<&ClientSecret>,
-        keyring: bool,
+        how: &How<'_>,
     ) -> Result<(), CliError> {
         let [resource_url] = args.resources.as_slice() else {
             return Err(CliError::new(
@@ -184,7 +195,7 @@ mod resource {
 
         let mut waiting = None;
         let open = |url: &Url| {
-            show_url(url, args.no_browser);
+            (how.show)(url);
             waiting = Some(Progress::start(args.timeout));
         };
         let result = driver.login_resource(
@@ -203,7 +214,7 @@ mod resource {
         if login.registered.is_some() && !args.json {
             println!("Registered a client at {}.", login.located.issuer());
         }
-        save(store, profile, login.authorized, keyring, args.json)
+        save(store, profile, login.authorized, how.keyring, args.json)
     }
 
     /// Asks the resource once without a token, for its challenge: where its
