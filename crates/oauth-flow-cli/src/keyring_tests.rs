@@ -156,16 +156,17 @@ fn login_with_keyring_seals_the_file_and_puts_the_key_in_the_keyring() {
 
 #[test]
 fn token_reads_and_refreshes_through_the_keyring() {
-    let server =
-        TestServer::start(ServerConfig::new().access_token_lifetime(Duration::from_secs(2)));
+    let server = TestServer::start(ServerConfig::new());
     let (dir, keyring) = (Dir::new(), mock_keyring());
     login(&dir.store(&keyring), &server, &["--keyring"]);
     let key = key_in(&keyring, "default", server.issuer());
 
     let first = token(&dir.store(&keyring));
     assert_eq!(refresh_count(&server), 0, "a fresh token needs no refresh");
-    std::thread::sleep(Duration::from_millis(2100));
-    let second = token(&dir.store(&keyring));
+    // An hour-long token refreshed because it must last two.
+    let second = commands::fresh_token(&dir.store(&keyring), "default", 7200)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string();
     assert_eq!(refresh_count(&server), 1);
     assert_ne!(first, second);
 
@@ -185,15 +186,19 @@ fn token_reads_and_refreshes_through_the_keyring() {
         second,
         "another process reads the refreshed token"
     );
+    assert_eq!(refresh_count(&server), 1);
 }
 
 #[test]
 fn concurrent_token_calls_with_the_keyring_refresh_once() {
+    // Six seconds: the refreshed token stays fresh for three (the skew is
+    // at most half the lifetime), time enough for the other calls to find
+    // it on a loaded machine instead of refreshing again.
     let server =
-        TestServer::start(ServerConfig::new().access_token_lifetime(Duration::from_secs(2)));
+        TestServer::start(ServerConfig::new().access_token_lifetime(Duration::from_secs(6)));
     let (dir, keyring) = (Dir::new(), mock_keyring());
     login(&dir.store(&keyring), &server, &["--keyring"]);
-    std::thread::sleep(Duration::from_millis(2100));
+    std::thread::sleep(Duration::from_millis(6100));
 
     // One store each, as separate processes have: each reads the key itself
     // and takes the lock file on its own descriptor.
