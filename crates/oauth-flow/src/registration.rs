@@ -216,6 +216,13 @@ impl Registering {
             None => None,
             Some(value) => Some(value.as_u64().ok_or(invalid("client_secret_expires_at"))?),
         };
+        // RFC 7592's credential for managing the registration: a secret, kept
+        // out of `extra` so that `Debug` never shows it.
+        let registration_access_token = match take("registration_access_token") {
+            None => None,
+            Some(Value::String(token)) => Some(ClientSecret::new(token)),
+            Some(_) => return Err(invalid("registration_access_token")),
+        };
         let token_endpoint_auth_method = match take("token_endpoint_auth_method") {
             None => None,
             Some(Value::String(method)) => Some(method),
@@ -229,6 +236,7 @@ impl Registering {
             client_secret_expires_at,
             token_endpoint_auth_method,
             requested_auth_method: self.registration.auth_method,
+            registration_access_token,
             redirect_uri: self.registration.redirect_uri,
             extra: object,
         })
@@ -249,6 +257,8 @@ pub struct RegisteredClient {
     /// The method asked for, which stands when the response names none.
     #[serde(default = "public")]
     requested_auth_method: ClientAuthMethod,
+    #[serde(default)]
+    registration_access_token: Option<ClientSecret>,
     redirect_uri: String,
     /// Every other member the server returned.
     #[serde(default)]
@@ -274,6 +284,12 @@ impl RegisteredClient {
     /// The `token_endpoint_auth_method` the server returned.
     pub fn token_endpoint_auth_method(&self) -> Option<&str> {
         self.token_endpoint_auth_method.as_deref()
+    }
+
+    /// RFC 7592's `registration_access_token`, for reading or changing the
+    /// registration later, when the server issued one. A secret.
+    pub fn registration_access_token(&self) -> Option<&ClientSecret> {
+        self.registration_access_token.as_ref()
     }
 
     /// The redirect URI that was registered.
@@ -590,5 +606,24 @@ mod tests {
             .unwrap();
         assert!(expiring.secret_expired(UNIX_EPOCH + Duration::from_secs(100)));
         assert!(!format!("{expiring:?}").contains("\"s\""));
+    }
+
+    #[test]
+    fn debug_shows_neither_the_secret_nor_the_registration_access_token() {
+        let registered = registering()
+            .handle_response(&respond(
+                201,
+                &json!({"client_id": "c", "client_secret": "secret-value-1",
+                        "registration_access_token": "management-token-2",
+                        "registration_client_uri": "https://as.example.com/register/c"}),
+            ))
+            .unwrap();
+        let debug = format!("{registered:?}");
+        assert!(!debug.contains("secret-value-1"), "{debug}");
+        assert!(!debug.contains("management-token-2"), "{debug}");
+        assert_eq!(
+            registered.registration_access_token().map(ClientSecret::secret),
+            Some("management-token-2")
+        );
     }
 }
