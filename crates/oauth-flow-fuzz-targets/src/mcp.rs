@@ -86,6 +86,13 @@ pub fn resource_chain(data: &[u8]) {
     panic!("the chain asked for more than eight documents");
 }
 
+/// The words a `RegisteredClient`'s `Debug` output is made of besides the
+/// values: a secret that is part of them shows up without leaking.
+const DEBUG_WORDS: &str = "RegisteredClient { issuer client_id client_secret \
+    client_secret_expires_at token_endpoint_auth_method requested_auth_method \
+    registration_access_token redirect_uri extra Some(ClientSecret([redacted])) None \
+    ClientSecretPost ClientSecretBasic String Array Object Number Bool Null";
+
 /// A registration response: `Registering::handle_response` with any status,
 /// content type and body.
 ///
@@ -112,7 +119,11 @@ pub fn registration(data: &[u8]) {
     if let Some(secret) = registered.client_secret() {
         let debug = format!("{registered:?}");
         let body = String::from_utf8_lossy(response.body());
-        if crate::checks::distinctive(secret.secret(), &body) {
+        // The `Debug` output's own words (field and type names) may hold a
+        // short secret by chance; such a secret says nothing.
+        if crate::checks::distinctive(secret.secret(), &body)
+            && !DEBUG_WORDS.contains(secret.secret())
+        {
             assert!(
                 !debug.contains(secret.secret()),
                 "the secret shows in {debug}"
