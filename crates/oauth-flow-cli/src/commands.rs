@@ -78,13 +78,13 @@ fn refresh_and_store(
 }
 
 fn start_refresh(stored: Stored) -> Result<oauth_flow::Refreshing, CliError> {
-    let no_refresh = || {
-        CliError::new(
-            Exit::LoginNeeded,
-            "the access token expired and there is no refresh token",
-        )
-        .hint("log in again with `oauth-flow login`")
+    // `refresh` may find a token that has not expired: say only what is true.
+    let message = match &stored {
+        Stored::Authorized(_) => "there is no refresh token to renew the access token with",
+        Stored::Expired(_) => "the access token expired and there is no refresh token",
     };
+    let no_refresh =
+        || CliError::new(Exit::LoginNeeded, message).hint("log in again with `oauth-flow login`");
     match stored {
         Stored::Authorized(authorized) => authorized.refresh().map_err(|_| no_refresh()),
         Stored::Expired(expired) => expired.refresh().map_err(|_| no_refresh()),

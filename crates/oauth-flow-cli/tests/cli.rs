@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use oauth_flow_testkit::{
-    AuthorizeOutcome, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_CONFIDENTIAL_CLIENT_ID,
+    AuthorizeOutcome, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_CONFIDENTIAL_CLIENT_ID, Quirk,
     ServerConfig, TestServer,
 };
 
@@ -633,6 +633,29 @@ fn login_from_a_resource_url_registers_and_gets_a_token_the_resource_accepts() {
         text(&output.stderr)
     );
     assert_eq!(registrations(), 1);
+}
+
+#[test]
+fn refresh_without_a_refresh_token_says_so_without_claiming_the_token_expired() {
+    // Razorpay's profile issues no refresh token.
+    let server = TestServer::start(ServerConfig::default().quirk(Quirk::Razorpay));
+    let store = Store::new();
+    let resource = server.resource_url();
+    let (output, _) = login_with(&store, &["--resource", &resource], &[], |url| {
+        browse(url, str::to_owned);
+    });
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let access = token(&store);
+
+    let refreshed = store.run(&["refresh"]);
+    let stderr = text(&refreshed.stderr);
+    assert_eq!(refreshed.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("there is no refresh token to renew the access token with"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("expired"), "{stderr}");
+    assert_eq!(token(&store), access, "the login is left as it was");
 }
 
 #[test]
