@@ -7,13 +7,14 @@
 //! | `oidc-provider` 9.13.3 | npm | [`OidcProvider`]: `peers/oidc-provider.mjs` |
 //! | `oauth2-mock-server` 9.3.0 | npm | [`MockServer`]: its own program |
 //! | `oidc-provider-mock` 0.3.4 | PyPI | [`ProviderMock`]: its own program |
+//! | `@modelcontextprotocol/sdk` 1.32.2 | npm | [`McpExample`]: its example MCP server |
 //!
-//! [`McpExample`] starts a fourth peer, the example MCP server of
-//! `@modelcontextprotocol/sdk` 1.32.2 with its demo authorization server,
-//! for the tests of the resource-first chain.
+//! The last one is an MCP server with its demo authorization server: the
+//! tests of the resource-first chain (from the resource's 401 to a token it
+//! accepts) run against it.
 //!
 //! `peers/oidc-provider.mjs` is the suite's configuration of the library
-//! (clients, scopes, features); the other two run as their packages ship
+//! (clients, scopes, features); the other three run as their packages ship
 //! them, told to listen on `127.0.0.1`, the Python one with client
 //! registration required so that secrets are checked.
 //!
