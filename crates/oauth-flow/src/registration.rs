@@ -622,7 +622,9 @@ mod tests {
         assert!(!debug.contains("secret-value-1"), "{debug}");
         assert!(!debug.contains("management-token-2"), "{debug}");
         assert_eq!(
-            registered.registration_access_token().map(ClientSecret::secret),
+            registered
+                .registration_access_token()
+                .map(ClientSecret::secret),
             Some("management-token-2")
         );
     }
