@@ -25,7 +25,7 @@ pub(crate) fn get_json(uri: http::Uri) -> Request<Vec<u8>> {
 /// The body of a token or revocation request, with client authentication
 /// applied (RFC 6749 §2.3.1).
 pub(crate) struct FormPost<'a> {
-    pairs: Vec<(&'a str, &'a str)>,
+    pairs: Vec<(&'static str, &'a str)>,
     basic: Option<HeaderValue>,
 }
 
@@ -36,7 +36,8 @@ impl<'a> FormPost<'a> {
         method: ClientAuthMethod,
     ) -> Self {
         let mut post = Self {
-            pairs: Vec::new(),
+            // Room for every pair a token request has, so the list never grows.
+            pairs: Vec::with_capacity(8),
             basic: None,
         };
         match (method, secret) {
@@ -54,7 +55,8 @@ impl<'a> FormPost<'a> {
         post
     }
 
-    pub(crate) fn pair(&mut self, name: &'a str, value: &'a str) -> &mut Self {
+    /// Adds a parameter; its name is one of OAuth's, which need no escaping.
+    pub(crate) fn pair(&mut self, name: &'static str, value: &'a str) -> &mut Self {
         self.pairs.push((name, value));
         self
     }
@@ -62,7 +64,7 @@ impl<'a> FormPost<'a> {
     /// A `POST` of the form to `endpoint`, asking for JSON: GitHub answers
     /// form-encoded otherwise. The body holds secrets; adapters must not log it.
     pub(crate) fn into_request(self, endpoint: &Endpoint) -> Request<Vec<u8>> {
-        let mut request = Request::new(form::encode(self.pairs).into_bytes());
+        let mut request = Request::new(form::encode_values(&self.pairs));
         *request.method_mut() = Method::POST;
         *request.uri_mut() = endpoint.uri().clone();
         let headers = request.headers_mut();
