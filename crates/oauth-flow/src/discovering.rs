@@ -1,5 +1,7 @@
 //! State `Discovering`: fetching the authorization server's metadata.
 
+use std::borrow::Cow;
+
 use http::{Request, Response};
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -102,7 +104,7 @@ pub(crate) fn read_metadata<B: AsRef<[u8]>>(
     if received.status.is_redirection() {
         return Err(DiscoveryError::Redirect {
             status: received.status.as_u16(),
-            location: received.location,
+            location: received.location(),
         });
     }
     if !received.status.is_success() {
@@ -119,7 +121,7 @@ pub(crate) fn read_metadata<B: AsRef<[u8]>>(
     let Some(object) = received.object() else {
         return Err(DiscoveryError::NotJson {
             excerpt: received.excerpt(),
-            content_type: received.content_type,
+            content_type: received.content_type().map(Cow::into_owned),
         });
     };
     AuthorizationServerMetadata::from_json_object(object)

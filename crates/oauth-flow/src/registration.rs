@@ -176,7 +176,7 @@ impl Registering {
         if received.status.is_redirection() {
             return Err(RegistrationError::Redirect {
                 status,
-                location: received.location,
+                location: received.location(),
             });
         }
         if received.too_large() {

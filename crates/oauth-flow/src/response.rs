@@ -1,9 +1,11 @@
 //! What every response handler does first: refuse redirects, bound the body,
 //! and read a JSON object (or, where servers force it, a form-encoded one).
 
+use std::borrow::Cow;
 use std::fmt;
 
-use http::{Response, StatusCode, header};
+use http::header::HeaderName;
+use http::{HeaderMap, Response, StatusCode, header};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -215,28 +217,37 @@ fn value_end(bytes: &[u8], start: usize, quoted: bool) -> usize {
     at.min(bytes.len())
 }
 
-/// The response parts the handlers look at, borrowed.
+/// The response parts the handlers look at, borrowed. Headers are read only
+/// when a handler asks, and copied only by the errors that keep them.
 pub(crate) struct Received<'a> {
     pub(crate) status: StatusCode,
-    pub(crate) content_type: Option<String>,
-    pub(crate) location: Option<String>,
+    headers: &'a HeaderMap,
     pub(crate) body: &'a [u8],
 }
 
 impl<'a> Received<'a> {
     pub(crate) fn of<B: AsRef<[u8]>>(response: &'a Response<B>) -> Self {
-        let header_text = |name| {
-            response
-                .headers()
-                .get(name)
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        };
         Self {
             status: response.status(),
-            content_type: header_text(header::CONTENT_TYPE),
-            location: header_text(header::LOCATION),
+            headers: response.headers(),
             body: response.body().as_ref(),
         }
+    }
+
+    fn header_text(&self, name: HeaderName) -> Option<Cow<'a, str>> {
+        self.headers
+            .get(name)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()))
+    }
+
+    /// The `Content-Type`, as text.
+    pub(crate) fn content_type(&self) -> Option<Cow<'a, str>> {
+        self.header_text(header::CONTENT_TYPE)
+    }
+
+    /// The `Location` of a redirect, as text.
+    pub(crate) fn location(&self) -> Option<String> {
+        self.header_text(header::LOCATION).map(Cow::into_owned)
     }
 
     pub(crate) fn too_large(&self) -> bool {
@@ -250,7 +261,7 @@ impl<'a> Received<'a> {
     /// Whether the content type's media type is `essence` (parameters and case
     /// ignored).
     pub(crate) fn content_type_is(&self, essence: &str) -> bool {
-        self.content_type
+        self.content_type()
             .as_deref()
             .and_then(|ct| ct.split(';').next())
             .is_some_and(|ct| ct.trim().eq_ignore_ascii_case(essence))
@@ -260,9 +271,12 @@ impl<'a> Received<'a> {
     /// JSON `text/plain`), or as a form when the content type says form (GitHub's
     /// token endpoint answers form-encoded). `None` when it is neither.
     pub(crate) fn object(&self) -> Option<Map<String, Value>> {
-        if let Some(map) = json_object(self.body) {
-            return Some(map);
-        }
+        json_object(self.body).or_else(|| self.form_object())
+    }
+
+    /// The body as a form, when the content type says form; `None` when it is
+    /// not one, is empty, or repeats a name.
+    pub(crate) fn form_object(&self) -> Option<Map<String, Value>> {
         if !self.content_type_is("application/x-www-form-urlencoded") {
             return None;
         }

@@ -1,5 +1,6 @@
 //! Token responses (RFC 6749 §5) and the tokens they carry.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -24,10 +25,17 @@ pub enum TokenType {
 
 impl From<String> for TokenType {
     fn from(name: String) -> Self {
+        Self::named(Cow::Owned(name))
+    }
+}
+
+impl TokenType {
+    /// The type `name` stands for; copied only when it is not Bearer.
+    fn named(name: Cow<'_, str>) -> Self {
         if name.eq_ignore_ascii_case("bearer") {
             Self::Bearer
         } else {
-            Self::Other(name)
+            Self::Other(name.into_owned())
         }
     }
 }
@@ -234,7 +242,7 @@ pub(crate) fn parse_token_response<B: AsRef<[u8]>>(
     if received.status.is_redirection() {
         return Err(TokenError::Redirect {
             status: received.status.as_u16(),
-            location: received.location,
+            location: received.location(),
         });
     }
     if received.too_large() {
@@ -242,14 +250,16 @@ pub(crate) fn parse_token_response<B: AsRef<[u8]>>(
             limit: MAX_BODY_BYTES,
         });
     }
-    let object = received.object();
-    if let Some(error) = object.as_ref().and_then(OAuthError::from_object) {
+    // JSON whatever the content type says, else a form when labelled so.
+    let mut members =
+        Members::from_json(received.body).or_else(|| received.form_object().map(Members::from_map));
+    if let Some(error) = members.as_mut().and_then(Members::take_error) {
         return Err(TokenError::Server(error));
     }
-    let (Some(object), true) = (object, received.status.is_success()) else {
+    let (Some(members), true) = (members, received.status.is_success()) else {
         return Err(TokenError::UnexpectedResponse {
             status: received.status.as_u16(),
-            content_type: received.content_type.clone(),
+            content_type: received.content_type().map(Cow::into_owned),
             excerpt: received.excerpt(),
         });
     };
@@ -258,7 +268,7 @@ pub(crate) fn parse_token_response<B: AsRef<[u8]>>(
     if !received.body.trim_ascii_start().starts_with(b"{") {
         deviations.push(Deviation::FormEncodedBody);
     }
-    let mut tokens = read_members(object, client.lenient(), &mut deviations)?;
+    let mut tokens = read_members(members, client.lenient(), &mut deviations)?;
     tokens.issued_at = unix_seconds(now);
     tokens.lifetime = tokens.lifetime.or(client.default_lifetime_secs());
     if tokens.scope_as_sent.is_none() && !deviations.contains(&Deviation::ScopeArray) {
@@ -268,20 +278,323 @@ pub(crate) fn parse_token_response<B: AsRef<[u8]>>(
     Ok(tokens)
 }
 
+/// The members of a token or error response (RFC 6749 §5.1, §5.2), each in its
+/// own slot, as sent (`null` included); every other member in `extra`.
+///
+/// Read straight from the JSON body, without building a map of it first: a
+/// token response is read on every exchange and refresh. Like the map it
+/// replaces, it refuses a body that names any member twice.
+#[derive(Default)]
+#[cfg_attr(test, derive(Debug, PartialEq))]
+struct Members<'a> {
+    access_token: Option<Member<'a>>,
+    token_type: Option<Member<'a>>,
+    expires_in: Option<Member<'a>>,
+    refresh_token: Option<Member<'a>>,
+    id_token: Option<Member<'a>>,
+    scope: Option<Member<'a>>,
+    error: Option<Member<'a>>,
+    error_description: Option<Member<'a>>,
+    error_uri: Option<Member<'a>>,
+    extra: Map<String, Value>,
+}
+
+/// A member's value: text borrowed from the body where it holds no escape (a
+/// token is copied once, into its own type; a `token_type` of `Bearer` never
+/// is), any other JSON value as it is.
+#[cfg_attr(test, derive(Debug, PartialEq))]
+enum Member<'a> {
+    Text(Cow<'a, str>),
+    Json(Value),
+}
+
+impl Member<'_> {
+    fn of(value: Value) -> Self {
+        match value {
+            Value::String(text) => Self::Text(Cow::Owned(text)),
+            other => Self::Json(other),
+        }
+    }
+
+    fn into_value(self) -> Value {
+        match self {
+            Self::Text(text) => Value::String(text.into_owned()),
+            Self::Json(value) => value,
+        }
+    }
+
+    fn is_null(&self) -> bool {
+        matches!(self, Self::Json(Value::Null))
+    }
+}
+
+impl<'de> Deserialize<'de> for Member<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+
+        struct Visitor;
+
+        // Each scalar becomes the `Value` serde_json's own visitor makes of it.
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Member<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+
+            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Member<'de>, E> {
+                Ok(Member::Text(Cow::Borrowed(text)))
+            }
+
+            fn visit_str<E>(self, text: &str) -> Result<Member<'de>, E> {
+                Ok(Member::Text(Cow::Owned(text.to_owned())))
+            }
+
+            fn visit_string<E>(self, text: String) -> Result<Member<'de>, E> {
+                Ok(Member::Text(Cow::Owned(text)))
+            }
+
+            fn visit_unit<E>(self) -> Result<Member<'de>, E> {
+                Ok(Member::Json(Value::Null))
+            }
+
+            fn visit_none<E>(self) -> Result<Member<'de>, E> {
+                Ok(Member::Json(Value::Null))
+            }
+
+            fn visit_bool<E>(self, flag: bool) -> Result<Member<'de>, E> {
+                Ok(Member::Json(Value::Bool(flag)))
+            }
+
+            fn visit_i64<E>(self, number: i64) -> Result<Member<'de>, E> {
+                Ok(Member::Json(Value::from(number)))
+            }
+
+            fn visit_u64<E>(self, number: u64) -> Result<Member<'de>, E> {
+                Ok(Member::Json(Value::from(number)))
+            }
+
+            fn visit_f64<E>(self, number: f64) -> Result<Member<'de>, E> {
+                Ok(Member::Json(Value::from(number)))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                items: A,
+            ) -> Result<Member<'de>, A::Error> {
+                Value::deserialize(SeqAccessDeserializer::new(items)).map(Member::Json)
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                members: A,
+            ) -> Result<Member<'de>, A::Error> {
+                Value::deserialize(MapAccessDeserializer::new(members)).map(Member::Json)
+            }
+        }
+
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// The names that have a slot in [`Members`].
+#[derive(Clone, Copy)]
+enum Known {
+    AccessToken,
+    TokenType,
+    ExpiresIn,
+    RefreshToken,
+    IdToken,
+    Scope,
+    Error,
+    ErrorDescription,
+    ErrorUri,
+}
+
+impl Known {
+    fn of(name: &str) -> Option<Self> {
+        Some(match name {
+            "access_token" => Self::AccessToken,
+            "token_type" => Self::TokenType,
+            "expires_in" => Self::ExpiresIn,
+            "refresh_token" => Self::RefreshToken,
+            "id_token" => Self::IdToken,
+            "scope" => Self::Scope,
+            "error" => Self::Error,
+            "error_description" => Self::ErrorDescription,
+            "error_uri" => Self::ErrorUri,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::AccessToken => "access_token",
+            Self::TokenType => "token_type",
+            Self::ExpiresIn => "expires_in",
+            Self::RefreshToken => "refresh_token",
+            Self::IdToken => "id_token",
+            Self::Scope => "scope",
+            Self::Error => "error",
+            Self::ErrorDescription => "error_description",
+            Self::ErrorUri => "error_uri",
+        }
+    }
+}
+
+/// A member name as read: one with a slot, or any other, kept.
+enum Name {
+    Known(Known),
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for Name {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Name;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
+            }
+
+            // Escapes are decoded before this is called: `access\u005ftoken`
+            // is `access_token`.
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<Name, E> {
+                Ok(Known::of(name).map_or_else(|| Name::Other(name.to_owned()), Name::Known))
+            }
+        }
+
+        deserializer.deserialize_identifier(Visitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Members<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Members<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object without repeated members")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Members<'de>, A::Error> {
+                let repeated = || serde::de::Error::custom("a repeated member");
+                let mut members = Members::default();
+                while let Some(name) = access.next_key::<Name>()? {
+                    match name {
+                        Name::Known(known) => {
+                            let slot = members.slot(known);
+                            if slot.is_some() {
+                                return Err(repeated());
+                            }
+                            *slot = Some(access.next_value()?);
+                        }
+                        Name::Other(name) => {
+                            if members.extra.contains_key(&name) {
+                                return Err(repeated());
+                            }
+                            members.extra.insert(name, access.next_value()?);
+                        }
+                    }
+                }
+                Ok(members)
+            }
+        }
+
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl<'a> Members<'a> {
+    /// The body as a JSON object whose members each appear once: two
+    /// `access_token`s are ambiguous (two parsers may pick different ones).
+    fn from_json(body: &'a [u8]) -> Option<Self> {
+        serde_json::from_slice(body).ok()
+    }
+
+    /// The members of an already decoded object (a form body).
+    fn from_map(object: Map<String, Value>) -> Self {
+        let mut members = Self::default();
+        for (name, value) in object {
+            match Known::of(&name) {
+                Some(known) => *members.slot(known) = Some(Member::of(value)),
+                None => {
+                    members.extra.insert(name, value);
+                }
+            }
+        }
+        members
+    }
+
+    fn slot(&mut self, known: Known) -> &mut Option<Member<'a>> {
+        match known {
+            Known::AccessToken => &mut self.access_token,
+            Known::TokenType => &mut self.token_type,
+            Known::ExpiresIn => &mut self.expires_in,
+            Known::RefreshToken => &mut self.refresh_token,
+            Known::IdToken => &mut self.id_token,
+            Known::Scope => &mut self.scope,
+            Known::Error => &mut self.error,
+            Known::ErrorDescription => &mut self.error_description,
+            Known::ErrorUri => &mut self.error_uri,
+        }
+    }
+
+    /// The OAuth error (RFC 6749 §5.2) when `error` is a string, taken out of
+    /// the members. Descriptions that are not strings are dropped, as in
+    /// [`OAuthError::from_object`].
+    fn take_error(&mut self) -> Option<OAuthError> {
+        let Some(Member::Text(_)) = &self.error else {
+            return None;
+        };
+        let mut text = |known| match self.slot(known).take() {
+            Some(Member::Text(text)) => Some(text.into_owned()),
+            _ => None,
+        };
+        Some(OAuthError {
+            error: text(Known::Error)?,
+            error_description: text(Known::ErrorDescription),
+            error_uri: text(Known::ErrorUri),
+        })
+    }
+
+    /// A slot's value, `null` counting as absent.
+    fn take(&mut self, known: Known) -> Option<Member<'a>> {
+        self.slot(known).take().filter(|value| !value.is_null())
+    }
+
+    /// What is not a token member, as sent: the unknown members, and the
+    /// error members of a body whose `error` is not a string.
+    fn into_extra(mut self) -> Map<String, Value> {
+        for known in [Known::Error, Known::ErrorDescription, Known::ErrorUri] {
+            if let Some(value) = self.slot(known).take() {
+                self.extra
+                    .insert(known.name().to_owned(), value.into_value());
+            }
+        }
+        self.extra
+    }
+}
+
 fn read_members(
-    mut object: Map<String, Value>,
+    mut members: Members<'_>,
     leniency: Leniency,
     deviations: &mut Vec<Deviation>,
 ) -> Result<TokenSet, TokenError> {
-    let mut take = |name: &str| object.remove(name).filter(|value| !value.is_null());
-
-    let access_token = match take("access_token") {
+    let access_token = match members.take(Known::AccessToken) {
         None => return Err(TokenError::MissingAccessToken),
-        Some(Value::String(token)) if is_vschar_string(&token) => AccessToken::new(token),
+        Some(Member::Text(token)) if is_vschar_string(&token) => AccessToken::new(token),
         Some(_) => return Err(TokenError::InvalidAccessToken),
     };
-    let token_type = match take("token_type") {
-        Some(Value::String(name)) => TokenType::from(name),
+    let token_type = match members.take(Known::TokenType) {
+        Some(Member::Text(name)) => TokenType::named(name),
         Some(_) => return Err(TokenError::InvalidTokenType),
         None if leniency.missing_token_type_is_bearer => {
             deviations.push(Deviation::TokenTypeAssumed);
@@ -289,23 +602,25 @@ fn read_members(
         }
         None => return Err(TokenError::MissingTokenType),
     };
-    let lifetime = take("expires_in").and_then(|value| expires_in(&value, deviations));
-    let refresh_token = match take("refresh_token") {
-        Some(Value::String(token)) if !token.is_empty() => Some(RefreshToken::new(token)),
-        Some(Value::String(_)) | None => None,
+    let lifetime = members
+        .take(Known::ExpiresIn)
+        .and_then(|value| expires_in(&value, deviations));
+    let refresh_token = match members.take(Known::RefreshToken) {
+        Some(Member::Text(token)) if !token.is_empty() => Some(RefreshToken::new(token)),
+        Some(Member::Text(_)) | None => None,
         Some(_) => {
             deviations.push(Deviation::RefreshTokenInvalid);
             None
         }
     };
-    let id_token = match take("id_token") {
-        Some(Value::String(token)) => Some(IdToken::new(token)),
+    let id_token = match members.take(Known::IdToken) {
+        Some(Member::Text(token)) => Some(IdToken::new(token)),
         _ => None,
     };
-    let (scopes, scope_as_sent) = match take("scope") {
+    let (scopes, scope_as_sent) = match members.take(Known::Scope) {
         None => (Vec::new(), None),
-        Some(Value::String(text)) => (split_scope(&text), Some(text)),
-        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+        Some(Member::Text(text)) => (split_scope(&text), Some(text.into_owned())),
+        Some(Member::Json(Value::Array(items))) if items.iter().all(Value::is_string) => {
             deviations.push(Deviation::ScopeArray);
             (
                 items
@@ -332,7 +647,7 @@ fn read_members(
         issued_at: 0,
         lifetime,
         deviations: Vec::new(),
-        extra: object,
+        extra: members.into_extra(),
     })
 }
 
@@ -353,16 +668,16 @@ fn is_vschar_string(token: &str) -> bool {
 /// `expires_in` as a number of seconds: an integer, a numeric string, or a
 /// finite non-negative fraction (floored). Anything else is recorded and
 /// ignored, so one bad optional member does not lose a usable token.
-fn expires_in(value: &Value, deviations: &mut Vec<Deviation>) -> Option<u64> {
+fn expires_in(value: &Member<'_>, deviations: &mut Vec<Deviation>) -> Option<u64> {
     let parsed = match value {
-        Value::Number(number) => number.as_u64().or_else(|| {
+        Member::Json(Value::Number(number)) => number.as_u64().or_else(|| {
             let float = number.as_f64().filter(|f| f.is_finite() && *f >= 0.0)?;
             deviations.push(Deviation::ExpiresInFraction);
             // Saturating float-to-int conversion; the value is finite and >= 0.
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             Some(float.floor() as u64)
         }),
-        Value::String(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
+        Member::Text(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
             deviations.push(Deviation::ExpiresInString);
             Some(text.parse().unwrap_or(u64::MAX))
         }
@@ -372,4 +687,179 @@ fn expires_in(value: &Value, deviations: &mut Vec<Deviation>) -> Option<u64> {
         deviations.push(Deviation::ExpiresInInvalid);
     }
     parsed
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::response::json_object;
+
+    /// The reader this module had before it read members straight from the
+    /// JSON: the body as a map, then each member taken out of it. Kept as the
+    /// reference the new reader must agree with.
+    fn reference(body: &[u8], leniency: Leniency) -> Option<Result<TokenSet, TokenError>> {
+        let mut object = json_object(body)?;
+        if let Some(error) = OAuthError::from_object(&object) {
+            return Some(Err(TokenError::Server(error)));
+        }
+        let mut deviations = Vec::new();
+        let mut take = |name: &str| object.remove(name).filter(|value| !value.is_null());
+        let access_token = match take("access_token") {
+            None => return Some(Err(TokenError::MissingAccessToken)),
+            Some(Value::String(token)) if is_vschar_string(&token) => AccessToken::new(token),
+            Some(_) => return Some(Err(TokenError::InvalidAccessToken)),
+        };
+        let token_type = match take("token_type") {
+            Some(Value::String(name)) => TokenType::from(name),
+            Some(_) => return Some(Err(TokenError::InvalidTokenType)),
+            None if leniency.missing_token_type_is_bearer => {
+                deviations.push(Deviation::TokenTypeAssumed);
+                TokenType::Bearer
+            }
+            None => return Some(Err(TokenError::MissingTokenType)),
+        };
+        let lifetime =
+            take("expires_in").and_then(|value| expires_in(&Member::of(value), &mut deviations));
+        let refresh_token = match take("refresh_token") {
+            Some(Value::String(token)) if !token.is_empty() => Some(RefreshToken::new(token)),
+            Some(Value::String(_)) | None => None,
+            Some(_) => {
+                deviations.push(Deviation::RefreshTokenInvalid);
+                None
+            }
+        };
+        let id_token = match take("id_token") {
+            Some(Value::String(token)) => Some(IdToken::new(token)),
+            _ => None,
+        };
+        let (scopes, scope_as_sent) = match take("scope") {
+            None => (Vec::new(), None),
+            Some(Value::String(text)) => (split_scope(&text), Some(text)),
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+                deviations.push(Deviation::ScopeArray);
+                let scopes = items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .flat_map(split_scope)
+                    .collect();
+                (scopes, None)
+            }
+            Some(_) => {
+                deviations.push(Deviation::ScopeInvalid);
+                (Vec::new(), None)
+            }
+        };
+        Some(Ok(TokenSet {
+            access_token,
+            token_type,
+            refresh_token,
+            id_token,
+            scopes,
+            scope_as_sent,
+            issued_at: 0,
+            lifetime,
+            deviations,
+            extra: object,
+        }))
+    }
+
+    /// The same steps through [`Members`].
+    fn typed(body: &[u8], leniency: Leniency) -> Option<Result<TokenSet, TokenError>> {
+        let mut members = Members::from_json(body)?;
+        if let Some(error) = members.take_error() {
+            return Some(Err(TokenError::Server(error)));
+        }
+        let mut deviations = Vec::new();
+        Some(
+            read_members(members, leniency, &mut deviations).map(|mut tokens| {
+                tokens.deviations = deviations;
+                tokens
+            }),
+        )
+    }
+
+    /// Names with a slot, one of them escaped, and others.
+    const NAMES: [&str; 13] = [
+        "access_token",
+        "token_type",
+        "expires_in",
+        "refresh_token",
+        "id_token",
+        "scope",
+        "error",
+        "error_description",
+        "error_uri",
+        "access\\u005ftoken",
+        "error\\u005furi",
+        "ext",
+        "x",
+    ];
+
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("null".to_owned()),
+            Just("true".to_owned()),
+            Just("3600".to_owned()),
+            Just("-1".to_owned()),
+            Just("2.5".to_owned()),
+            Just(r#""3600""#.to_owned()),
+            Just(r#""Bearer""#.to_owned()),
+            Just(r#""AT-1""#.to_owned()),
+            Just(r#""a b""#.to_owned()),
+            Just(r#""""#.to_owned()),
+            Just(r#""A\u0054-2""#.to_owned()),
+            Just(r#""be\u0061rer""#.to_owned()),
+            Just(r#""\u0033600""#.to_owned()),
+            Just(r#"["a","b c"]"#.to_owned()),
+            Just("[1]".to_owned()),
+            Just(r#"{"k":"v","k":1}"#.to_owned()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Any object made of these members, repeated or not, reads the same
+        /// through the members as through the map: the same tokens, the same
+        /// deviations and extra members, the same errors, the same refusals.
+        #[test]
+        fn typed_reader_agrees_with_the_map_reader(
+            members in proptest::collection::vec((0..NAMES.len(), value()), 0..7),
+            lenient in any::<bool>(),
+        ) {
+            let body = format!(
+                "{{{}}}",
+                members
+                    .iter()
+                    .map(|(name, value)| format!("\"{}\":{value}", NAMES[*name]))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let leniency = Leniency {
+                missing_token_type_is_bearer: lenient,
+                ..Leniency::default()
+            };
+            prop_assert_eq!(
+                typed(body.as_bytes(), leniency),
+                reference(body.as_bytes(), leniency),
+                "{}",
+                body
+            );
+            prop_assert_eq!(
+                Members::from_json(body.as_bytes()),
+                json_object(body.as_bytes()).map(Members::from_map),
+                "{}",
+                body
+            );
+        }
+    }
+
+    #[test]
+    fn a_body_that_is_not_one_json_object_has_no_members() {
+        for body in ["", "[]", "\"x\"", "{", "{} {}", r#"{"a":1}x"#, "null"] {
+            assert_eq!(Members::from_json(body.as_bytes()), None, "{body}");
+        }
+    }
 }
