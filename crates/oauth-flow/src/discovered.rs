@@ -135,6 +135,23 @@ struct Checked {
     client: ClientConfig,
     auth_method: ClientAuthMethod,
     guessed: bool,
+    /// The start of every authorization request: the endpoint, its own query,
+    /// `response_type`, `client_id` and `redirect_uri`, encoded once here
+    /// instead of on each [`Discovered::authorize`].
+    authorization_request: Url,
+}
+
+/// The endpoint with the parameters that are the same on every authorization
+/// request (RFC 6749 §4.1.1). Parameters already in the endpoint's query are
+/// kept (§3.1); [`AuthorizationServerMetadata::validate`] made sure they
+/// include none of these.
+fn authorization_request(metadata: &AuthorizationServerMetadata, client: &ClientConfig) -> Url {
+    let mut url = metadata.authorization_endpoint.url().clone();
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", client.client_id())
+        .append_pair("redirect_uri", client.redirect_uri().as_str());
+    url
 }
 
 impl fmt::Debug for Discovered {
@@ -196,11 +213,13 @@ impl Discovered {
     ) -> Result<Self, DiscoveryError> {
         metadata.validate()?;
         let auth_method = choose_auth_method(&metadata, &client)?;
+        let authorization_request = authorization_request(&metadata, &client);
         Ok(Self(Arc::new(Checked {
             metadata,
             client,
             auth_method,
             guessed,
+            authorization_request,
         })))
     }
 
@@ -268,16 +287,19 @@ impl Discovered {
         let verifier = CodeVerifier::new(random_value(rng));
         let challenge = s256_challenge(&verifier);
 
-        // Parameters already in the endpoint's query are kept (RFC 6749 §3.1).
-        let mut url = self.0.metadata.authorization_endpoint.url().clone();
+        // The endpoint's own query and the client's parameters are already
+        // in the request's start; the rest follows in the same serializer.
+        let mut url = self.0.authorization_request.clone();
         {
             let mut query = url.query_pairs_mut();
-            query
-                .append_pair("response_type", "code")
-                .append_pair("client_id", self.0.client.client_id())
-                .append_pair("redirect_uri", self.0.client.redirect_uri().as_str());
-            if !params.scopes.is_empty() {
-                query.append_pair("scope", &params.scopes.join(" "));
+            match params.scopes.as_slice() {
+                [] => {}
+                [scope] => {
+                    query.append_pair("scope", scope);
+                }
+                scopes => {
+                    query.append_pair("scope", &scopes.join(" "));
+                }
             }
             query
                 .append_pair("state", state.secret())
