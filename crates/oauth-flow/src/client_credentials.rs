@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use crate::authorized::{Authorized, Grant};
 use crate::discovered::{AuthorizeParams, Discovered};
 use crate::error::TokenError;
-use crate::request::FormPost;
 use crate::token::parse_token_response;
 
 /// A client credentials grant in flight.
@@ -45,14 +44,9 @@ impl ClientCredentials {
     /// follow redirects.
     #[must_use]
     pub fn request(&self) -> Request<Vec<u8>> {
-        let client = self.discovered.client();
         let scope = self.params.scopes().join(" ");
-        let mut post = FormPost::new(
-            client.client_id(),
-            client.secret(),
-            self.discovered.auth_method(),
-        );
-        post.pair("grant_type", "client_credentials");
+        let mut post = self.discovered.form_post();
+        post.pair_encoded("grant_type", "client_credentials");
         if !scope.is_empty() {
             post.pair("scope", &scope);
         }

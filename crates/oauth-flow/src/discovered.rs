@@ -11,8 +11,10 @@ use crate::awaiting::AwaitingCallback;
 use crate::client_credentials::ClientCredentials;
 use crate::config::{ClientAuthMethod, ClientConfig};
 use crate::error::{AuthorizeError, ConfigError, DiscoveryError};
+use crate::form;
 use crate::metadata::AuthorizationServerMetadata;
 use crate::pkce::{random_value, s256_challenge};
+use crate::request::FormPost;
 use crate::secret::{CodeVerifier, CsrfState};
 
 /// What the caller adds to an authorization request: scopes, resource
@@ -139,6 +141,10 @@ struct Checked {
     /// `response_type`, `client_id` and `redirect_uri`, encoded once here
     /// instead of on each [`Discovered::authorize`].
     authorization_request: Url,
+    /// `client_id` and `redirect_uri` form-encoded once, for the bodies of
+    /// token and revocation requests.
+    form_client_id: String,
+    form_redirect_uri: String,
 }
 
 /// The endpoint with the parameters that are the same on every authorization
@@ -214,12 +220,16 @@ impl Discovered {
         metadata.validate()?;
         let auth_method = choose_auth_method(&metadata, &client)?;
         let authorization_request = authorization_request(&metadata, &client);
+        let form_client_id = form::encode_component(client.client_id());
+        let form_redirect_uri = form::encode_component(client.redirect_uri().as_str());
         Ok(Self(Arc::new(Checked {
             metadata,
             client,
             auth_method,
             guessed,
             authorization_request,
+            form_client_id,
+            form_redirect_uri,
         })))
     }
 
@@ -252,6 +262,21 @@ impl Discovered {
     /// How the client authenticates at the token endpoint.
     pub fn auth_method(&self) -> ClientAuthMethod {
         self.0.auth_method
+    }
+
+    /// A form `POST` for the token or revocation endpoint, with the client's
+    /// authentication applied.
+    pub(crate) fn form_post(&self) -> FormPost<'_> {
+        FormPost::with_encoded_client_id(
+            &self.0.form_client_id,
+            self.0.client.secret(),
+            self.0.auth_method,
+        )
+    }
+
+    /// The client's `redirect_uri`, form-encoded.
+    pub(crate) fn form_redirect_uri(&self) -> &str {
+        &self.0.form_redirect_uri
     }
 
     /// Builds an authorization request (RFC 6749 §4.1.1 with PKCE, RFC 7636

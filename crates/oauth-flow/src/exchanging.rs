@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use crate::authorized::{Authorized, Grant};
 use crate::discovered::{AuthorizeParams, Discovered};
 use crate::error::TokenError;
-use crate::request::FormPost;
 use crate::secret::{AuthorizationCode, CodeVerifier};
 use crate::token::parse_token_response;
 
@@ -55,15 +54,10 @@ impl Exchanging {
     /// log them, and must not follow redirects.
     #[must_use]
     pub fn request(&self) -> Request<Vec<u8>> {
-        let client = self.discovered.client();
-        let mut post = FormPost::new(
-            client.client_id(),
-            client.secret(),
-            self.discovered.auth_method(),
-        );
-        post.pair("grant_type", "authorization_code")
+        let mut post = self.discovered.form_post();
+        post.pair_encoded("grant_type", "authorization_code")
             .pair("code", self.code.secret())
-            .pair("redirect_uri", client.redirect_uri().as_str())
+            .pair_encoded("redirect_uri", self.discovered.form_redirect_uri())
             .pair("code_verifier", self.code_verifier.secret());
         for resource in self.params.resources() {
             post.pair("resource", resource);

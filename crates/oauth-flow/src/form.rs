@@ -131,19 +131,47 @@ pub(crate) fn push_encoded(out: &mut Vec<u8>, value: &str) {
     out.extend_from_slice(rest);
 }
 
+/// A value of a form body.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum FormValue<'a> {
+    /// Text, encoded when the body is built.
+    Text(&'a str),
+    /// Text already in the form encoding: encoded once and kept (the client's
+    /// `client_id` and `redirect_uri`), or a literal that needs no escaping.
+    Encoded(&'a str),
+}
+
+impl FormValue<'_> {
+    fn encoded_len(self) -> usize {
+        match self {
+            Self::Text(text) => encoded_len(text),
+            Self::Encoded(encoded) => encoded.len(),
+        }
+    }
+}
+
 /// Builds a form body whose names are OAuth's own parameter names, which need
 /// no escaping, in one allocation of the exact size (a body that grows leaves
-/// copies of its secrets in freed memory). Only the values are encoded.
-pub(crate) fn encode_values(pairs: &[(&'static str, &str)]) -> Vec<u8> {
+/// copies of its secrets in freed memory).
+pub(crate) fn encode_values(pairs: &[(&'static str, FormValue<'_>)]) -> Vec<u8> {
     debug_assert!(
         pairs
             .iter()
             .all(|(name, _)| name.bytes().all(|b| class(b) == KEPT)),
         "a parameter name that needs escaping"
     );
+    debug_assert!(
+        pairs.iter().all(|(_, value)| match value {
+            FormValue::Text(_) => true,
+            FormValue::Encoded(encoded) => encoded
+                .bytes()
+                .all(|b| class(b) == KEPT || b == b'%' || b == b'+'),
+        }),
+        "an encoded value that is not in the form encoding"
+    );
     let len = pairs
         .iter()
-        .map(|(name, value)| name.len() + 1 + encoded_len(value))
+        .map(|(name, value)| name.len() + 1 + value.encoded_len())
         .sum::<usize>()
         + pairs.len().saturating_sub(1);
     let mut out = Vec::with_capacity(len);
@@ -153,7 +181,10 @@ pub(crate) fn encode_values(pairs: &[(&'static str, &str)]) -> Vec<u8> {
         }
         out.extend_from_slice(name.as_bytes());
         out.push(b'=');
-        push_encoded(&mut out, value);
+        match value {
+            FormValue::Text(text) => push_encoded(&mut out, text),
+            FormValue::Encoded(encoded) => out.extend_from_slice(encoded.as_bytes()),
+        }
     }
     out
 }
@@ -219,15 +250,18 @@ mod tests {
     #[test]
     fn a_body_encodes_the_values_and_joins_the_pairs_in_the_exact_length() {
         let pairs = [
-            ("client_id", "my client"),
-            ("redirect_uri", "http://x/cb"),
-            ("code", "c&d=e"),
-            ("state", ""),
+            ("client_id", FormValue::Text("my client")),
+            ("redirect_uri", FormValue::Text("http://x/cb")),
+            ("code", FormValue::Text("c&d=e")),
+            ("state", FormValue::Text("")),
+            ("grant_type", FormValue::Encoded("refresh_token")),
+            ("scope", FormValue::Encoded("a+b%2F")),
         ];
         let body = encode_values(&pairs);
         assert_eq!(
             body,
-            b"client_id=my+client&redirect_uri=http%3A%2F%2Fx%2Fcb&code=c%26d%3De&state="
+            b"client_id=my+client&redirect_uri=http%3A%2F%2Fx%2Fcb&code=c%26d%3De&state=\
+              &grant_type=refresh_token&scope=a+b%2F"
         );
         assert_eq!(body.capacity(), body.len());
         assert_eq!(encode_values(&[]), b"");
@@ -242,12 +276,15 @@ mod tests {
             let expected = url::form_urlencoded::Serializer::new(String::new())
                 .extend_pairs(pairs)
                 .finish();
-            let body = encode_values(&pairs);
+            let body = encode_values(&pairs.map(|(name, value)| (name, FormValue::Text(value))));
             proptest::prop_assert_eq!(&body, expected.as_bytes());
             proptest::prop_assert_eq!(body.capacity(), body.len());
             let component: String =
                 url::form_urlencoded::byte_serialize(code.as_bytes()).collect();
             proptest::prop_assert_eq!(encode_component(&code), component);
+            let state = encode_component(&state);
+            let encoded = [("code", FormValue::Text(&code)), ("state", FormValue::Encoded(&state))];
+            proptest::prop_assert_eq!(encode_values(&encoded), body);
         }
     }
 }

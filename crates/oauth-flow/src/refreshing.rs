@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use crate::authorized::{Authorized, Grant};
 use crate::discovered::Discovered;
 use crate::error::{RefreshError, Rejected, TokenError};
-use crate::request::FormPost;
 use crate::secret::RefreshToken;
 use crate::token::parse_token_response;
 
@@ -65,13 +64,8 @@ impl Refreshing {
     #[must_use]
     pub fn request(&self) -> Request<Vec<u8>> {
         let discovered = &self.grant.discovered;
-        let client = discovered.client();
-        let mut post = FormPost::new(
-            client.client_id(),
-            client.secret(),
-            discovered.auth_method(),
-        );
-        post.pair("grant_type", "refresh_token")
+        let mut post = discovered.form_post();
+        post.pair_encoded("grant_type", "refresh_token")
             .pair("refresh_token", self.refresh_token.secret());
         for resource in &self.grant.resources {
             post.pair("resource", resource);

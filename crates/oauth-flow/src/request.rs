@@ -6,7 +6,7 @@ use http::{HeaderValue, Method, Request, header};
 
 use crate::config::ClientAuthMethod;
 use crate::endpoint::Endpoint;
-use crate::form;
+use crate::form::{self, FormValue};
 use crate::secret::ClientSecret;
 
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -25,13 +25,15 @@ pub(crate) fn get_json(uri: http::Uri) -> Request<Vec<u8>> {
 /// The body of a token or revocation request, with client authentication
 /// applied (RFC 6749 §2.3.1).
 pub(crate) struct FormPost<'a> {
-    pairs: Vec<(&'static str, &'a str)>,
+    pairs: Vec<(&'static str, FormValue<'a>)>,
     basic: Option<HeaderValue>,
 }
 
 impl<'a> FormPost<'a> {
-    pub(crate) fn new(
-        client_id: &'a str,
+    /// `client_id` comes form-encoded: it is encoded once per client, not on
+    /// every request.
+    pub(crate) fn with_encoded_client_id(
+        encoded_client_id: &'a str,
         secret: Option<&'a ClientSecret>,
         method: ClientAuthMethod,
     ) -> Self {
@@ -42,22 +44,33 @@ impl<'a> FormPost<'a> {
         };
         match (method, secret) {
             (ClientAuthMethod::ClientSecretBasic, Some(secret)) => {
-                post.basic = Some(basic_authorization(client_id, secret));
+                post.basic = Some(basic_authorization(encoded_client_id, secret));
             }
             (ClientAuthMethod::ClientSecretPost, Some(secret)) => {
-                post.pairs.push(("client_id", client_id));
-                post.pairs.push(("client_secret", secret.secret()));
+                post.pairs
+                    .push(("client_id", FormValue::Encoded(encoded_client_id)));
+                post.pairs
+                    .push(("client_secret", FormValue::Text(secret.secret())));
             }
             // A public client names itself in the body (RFC 6749 §4.1.3). The
             // configuration check makes sure a secret method has a secret.
-            _ => post.pairs.push(("client_id", client_id)),
+            _ => post
+                .pairs
+                .push(("client_id", FormValue::Encoded(encoded_client_id))),
         }
         post
     }
 
     /// Adds a parameter; its name is one of OAuth's, which need no escaping.
     pub(crate) fn pair(&mut self, name: &'static str, value: &'a str) -> &mut Self {
-        self.pairs.push((name, value));
+        self.pairs.push((name, FormValue::Text(value)));
+        self
+    }
+
+    /// Adds a parameter whose value is already form-encoded, or a literal
+    /// that needs no escaping.
+    pub(crate) fn pair_encoded(&mut self, name: &'static str, value: &'a str) -> &mut Self {
+        self.pairs.push((name, FormValue::Encoded(value)));
         self
     }
 
@@ -78,11 +91,12 @@ impl<'a> FormPost<'a> {
 }
 
 /// `Basic base64(form(id) ":" form(secret))`: RFC 6749 §2.3.1 form-encodes each
-/// part before joining, so a `:` or `+` in either survives.
-fn basic_authorization(client_id: &str, secret: &ClientSecret) -> HeaderValue {
+/// part before joining, so a `:` or `+` in either survives. The id comes
+/// encoded already.
+fn basic_authorization(encoded_client_id: &str, secret: &ClientSecret) -> HeaderValue {
     let credentials = zeroize::Zeroizing::new(format!(
         "{}:{}",
-        form::encode_component(client_id),
+        encoded_client_id,
         form::encode_component(secret.secret())
     ));
     let encoded =
@@ -100,7 +114,8 @@ mod tests {
 
     #[test]
     fn basic_credentials_are_form_encoded_before_base64() {
-        let value = basic_authorization("my client/1", &ClientSecret::new("p+ss:w/rd=%"));
+        let client_id = form::encode_component("my client/1");
+        let value = basic_authorization(&client_id, &ClientSecret::new("p+ss:w/rd=%"));
         assert_eq!(
             value,
             "Basic bXkrY2xpZW50JTJGMTpwJTJCc3MlM0F3JTJGcmQlM0QlMjU="

@@ -8,7 +8,6 @@ use crate::authorized::Grant;
 use crate::discovered::Discovered;
 use crate::endpoint::Endpoint;
 use crate::error::{OAuthError, Rejected, RevocationError};
-use crate::request::FormPost;
 use crate::response::Received;
 use crate::secret::{AccessToken, RefreshToken};
 
@@ -136,19 +135,13 @@ impl Revoking {
     /// `token_type_hint`, with client authentication.
     #[must_use]
     pub fn request(&self) -> Request<Vec<u8>> {
-        let discovered = &self.grant.discovered;
-        let client = discovered.client();
         let (token, hint) = match &self.target {
             Target::AccessToken(token) => (token.secret(), TokenTypeHint::AccessToken),
             Target::RefreshToken(token) => (token.secret(), TokenTypeHint::RefreshToken),
         };
-        let mut post = FormPost::new(
-            client.client_id(),
-            client.secret(),
-            discovered.auth_method(),
-        );
+        let mut post = self.grant.discovered.form_post();
         post.pair("token", token)
-            .pair("token_type_hint", hint.as_str());
+            .pair_encoded("token_type_hint", hint.as_str());
         post.into_request(&self.endpoint)
     }
 

@@ -3,10 +3,12 @@
 
 mod support;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use http::{Method, header};
 use oauth_flow::{
-    AuthorizeParams, ClientAuthMethod, ClientSecret, Deviation, Leniency, OAuthError, TokenError,
-    TokenType,
+    AuthorizeParams, ClientAuthMethod, ClientConfig, ClientSecret, Deviation, Leniency, OAuthError,
+    TokenError, TokenType, TokenTypeHint,
 };
 use serde_json::json;
 use support::*;
@@ -25,6 +27,76 @@ fn exchange_json(body: serde_json::Value) -> Result<oauth_flow::Authorized, Toke
 
 mod request {
     use super::*;
+
+    /// The client's id and redirect URI are encoded once, when the server is
+    /// discovered; every body that carries them, and Basic credentials, must
+    /// still show them encoded.
+    #[test]
+    fn client_id_and_redirect_uri_are_form_encoded_in_every_body() {
+        const ID: &str = "my client/1+é";
+        const ID_ENCODED: &str = "my+client%2F1%2B%C3%A9";
+        const REDIRECT_WITH_QUERY: &str = "http://127.0.0.1:8976/cb?a=b c";
+        let scenario =
+            || Scenario::new().client(|_| ClientConfig::new(ID, REDIRECT_WITH_QUERY).unwrap());
+        let public = scenario();
+
+        let exchange = public.exchanging().request();
+        let body = String::from_utf8(exchange.body().clone()).unwrap();
+        assert!(
+            body.starts_with(&format!("client_id={ID_ENCODED}&")),
+            "{body}"
+        );
+        assert!(
+            body.contains("&redirect_uri=http%3A%2F%2F127.0.0.1%3A8976%2Fcb%3Fa%3Db%2520c&"),
+            "{body}"
+        );
+        assert_eq!(form_value(&exchange, "client_id").as_deref(), Some(ID));
+
+        let authorized = public.authorized(&bearer("AT", 3600, Some("RT")), at(0));
+        let refresh = authorized.refresh().unwrap().request();
+        assert_eq!(form_value(&refresh, "client_id").as_deref(), Some(ID));
+        assert_eq!(
+            form_value(&refresh, "grant_type").as_deref(),
+            Some("refresh_token")
+        );
+        let authorized = public.authorized(&bearer("AT", 3600, Some("RT")), at(0));
+        let revoke = authorized
+            .revoke(TokenTypeHint::RefreshToken)
+            .unwrap()
+            .request();
+        assert_eq!(form_value(&revoke, "client_id").as_deref(), Some(ID));
+        assert_eq!(
+            form_value(&revoke, "token_type_hint").as_deref(),
+            Some("refresh_token")
+        );
+
+        let post = scenario().client(|c| {
+            c.client_secret(ClientSecret::new("s"))
+                .auth_method(ClientAuthMethod::ClientSecretPost)
+        });
+        let request = post.exchanging().request();
+        assert_eq!(form_value(&request, "client_id").as_deref(), Some(ID));
+        assert_eq!(form_value(&request, "client_secret").as_deref(), Some("s"));
+        let credentials = post
+            .discovered()
+            .client_credentials(AuthorizeParams::new())
+            .unwrap()
+            .request();
+        assert_eq!(form_value(&credentials, "client_id").as_deref(), Some(ID));
+        assert_eq!(
+            form_value(&credentials, "grant_type").as_deref(),
+            Some("client_credentials")
+        );
+
+        let basic = scenario().client(|c| {
+            c.client_secret(ClientSecret::new("s"))
+                .auth_method(ClientAuthMethod::ClientSecretBasic)
+        });
+        let request = basic.exchanging().request();
+        let expected = format!("Basic {}", STANDARD.encode(format!("{ID_ENCODED}:s")));
+        assert_eq!(request.headers()[header::AUTHORIZATION], expected.as_str());
+        assert_eq!(form_value(&request, "client_id"), None);
+    }
 
     #[test]
     fn public_client_posts_a_form_asking_for_json() {
