@@ -66,14 +66,14 @@ impl CallbackFilter {
 }
 
 /// The parameters of one callback, each at most once.
-struct CallbackParams(Vec<(String, String)>);
+struct CallbackParams<'a>(Vec<form::Pair<'a>>);
 
-impl CallbackParams {
+impl CallbackParams<'_> {
     fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 }
 
@@ -164,7 +164,7 @@ impl AwaitingCallback {
         }
     }
 
-    fn finish(&self, params: &CallbackParams) -> Result<AuthorizationCode, CallbackError> {
+    fn finish(&self, params: &CallbackParams<'_>) -> Result<AuthorizationCode, CallbackError> {
         let metadata = self.discovered.metadata();
         let expected = &metadata.issuer;
         // RFC 9207 §2.4: an exact comparison, against the issuer of the
@@ -197,7 +197,7 @@ impl AwaitingCallback {
     }
 }
 
-fn read_params(redirect: &str) -> Result<CallbackParams, CallbackError> {
+fn read_params(redirect: &str) -> Result<CallbackParams<'_>, CallbackError> {
     if redirect.len() > MAX_CALLBACK_BYTES {
         return Err(CallbackError::TooLong {
             limit: MAX_CALLBACK_BYTES,
@@ -216,7 +216,9 @@ fn read_params(redirect: &str) -> Result<CallbackParams, CallbackError> {
     let pairs = form::decode(query).map_err(CallbackError::Malformed)?;
     for (i, (name, _)) in pairs.iter().enumerate() {
         if pairs[..i].iter().any(|(earlier, _)| earlier == name) {
-            return Err(CallbackError::DuplicateParameter { name: name.clone() });
+            return Err(CallbackError::DuplicateParameter {
+                name: name.clone().into_owned(),
+            });
         }
     }
     Ok(CallbackParams(pairs))

@@ -8,6 +8,8 @@
 //! into a buffer of the exact size: the request builders spent most of their time
 //! growing strings chunk by chunk.
 
+use std::borrow::Cow;
+
 /// Why a form-encoded string could not be decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -28,9 +30,13 @@ pub enum FormError {
 /// bounding the work done on hostile input.
 pub const MAX_PAIRS: usize = 1000;
 
+/// A decoded name and value.
+pub(crate) type Pair<'a> = (Cow<'a, str>, Cow<'a, str>);
+
 /// Decodes `a=1&b=2` into ordered pairs. Empty segments (`a=1&&b=2`) are skipped,
-/// a segment without `=` is a name with an empty value.
-pub(crate) fn decode(input: &str) -> Result<Vec<(String, String)>, FormError> {
+/// a segment without `=` is a name with an empty value. A name or value without
+/// `%` or `+` is borrowed from `input`: it decodes to itself.
+pub(crate) fn decode(input: &str) -> Result<Vec<Pair<'_>>, FormError> {
     let mut pairs = Vec::new();
     for segment in input.split('&').filter(|s| !s.is_empty()) {
         if pairs.len() == MAX_PAIRS {
@@ -42,8 +48,11 @@ pub(crate) fn decode(input: &str) -> Result<Vec<(String, String)>, FormError> {
     Ok(pairs)
 }
 
-fn decode_component(input: &str) -> Result<String, FormError> {
+fn decode_component(input: &str) -> Result<Cow<'_, str>, FormError> {
     let bytes = input.as_bytes();
+    if !bytes.iter().any(|&b| b == b'%' || b == b'+') {
+        return Ok(Cow::Borrowed(input));
+    }
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -62,7 +71,9 @@ fn decode_component(input: &str) -> Result<String, FormError> {
         }
         i += 1;
     }
-    String::from_utf8(out).map_err(|_| FormError::NotUtf8)
+    String::from_utf8(out)
+        .map(Cow::Owned)
+        .map_err(|_| FormError::NotUtf8)
 }
 
 fn hex_value(byte: u8) -> Option<u8> {
@@ -213,6 +224,17 @@ mod tests {
             pairs,
             [("error_description".into(), "The user said +no%2B".into())]
         );
+    }
+
+    #[test]
+    fn components_without_escapes_are_borrowed_and_the_others_decoded() {
+        let pairs = decode("code=SplxlOBeZQQYbYS6WxSbIA&iss=https%3A%2F%2Fas&d=a+b").unwrap();
+        assert!(matches!(
+            pairs[0],
+            (Cow::Borrowed("code"), Cow::Borrowed(_))
+        ));
+        assert!(matches!(&pairs[1].1, Cow::Owned(iss) if iss == "https://as"));
+        assert!(matches!(&pairs[2].1, Cow::Owned(text) if text == "a b"));
     }
 
     #[test]

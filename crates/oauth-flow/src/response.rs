@@ -284,7 +284,10 @@ impl<'a> Received<'a> {
         let mut map = Map::new();
         for (name, value) in form::decode(text.trim()).ok()? {
             // A repeated member makes the body ambiguous: refuse it whole.
-            if map.insert(name, Value::String(value)).is_some() {
+            if map
+                .insert(name.into_owned(), Value::String(value.into_owned()))
+                .is_some()
+            {
                 return None;
             }
         }
