@@ -24,10 +24,11 @@ target=$(cargo metadata --format-version 1 --no-deps --locked \
 bin="$target/release/instructions"
 out="$target/callgrind"
 mkdir -p "$out"
+steps=$("$bin" --list)
 
 # Instructions per call of one step on one side; empty when the step has no such side.
 count() {
-  "$bin" --list | grep -qx "$1 $2" || return 0
+  grep -qx "$1 $2" <<<"$steps" || return 0
   local file="$out/$1.$2.out"
   valgrind --tool=callgrind --toggle-collect='instructions::measure' \
     --callgrind-out-file="$file" "$bin" "$1" "$2" "$iterations" 2>/dev/null
@@ -41,7 +42,7 @@ ratio() {
 
 echo "| Step | oauth-flow | oauth2 | ours / oauth2 | shared part | shared / oauth2 |"
 echo "|---|---:|---:|---:|---:|---:|"
-"$bin" --list | awk '{ print $1 }' | uniq | while read -r step; do
+awk '{ print $1 }' <<<"$steps" | uniq | while read -r step; do
   [ -z "$only" ] || [ "$step" = "$only" ] || continue
   ours=$(count "$step" ours)
   theirs=$(count "$step" oauth2)
