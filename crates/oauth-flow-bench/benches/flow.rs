@@ -5,11 +5,13 @@
 //! authorization URL (answered with a redirect, not followed), the code exchange and one
 //! refresh. The raw side builds each request with `format!` and reads the answers with plain
 //! substring searches: the least any client can do. The ratio between the two is what the
-//! library adds beyond the round trips.
+//! library adds beyond the round trips. Criterion times each side on its own; a last part
+//! times them in alternation, which a change of load on a shared machine cannot bias.
 
 #![allow(missing_docs, clippy::missing_panics_doc)]
 
 use std::hint::black_box;
+use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -177,12 +179,97 @@ fn whole_flow(c: &mut Criterion) {
     group.finish();
 }
 
+/// Rounds of the alternating comparison, after as many again to warm up.
+const ROUNDS: usize = 400;
+
+/// Ours and raw in alternation, each flow timed alone, so both sides see the same moments of
+/// a shared machine. Criterion's two functions above run one after the other, seconds apart,
+/// and a change of load between them moves their ratio either way. Prints the medians and
+/// their ratio, and keeps them in `<target dir>/criterion/whole flow on loopback/
+/// alternating.json` for the `ratios` tool.
+#[allow(clippy::print_stdout)]
+fn alternating(_: &mut Criterion) {
+    let config = config();
+    let mut driver = Driver::with_rng(
+        Transport::new(config.clone()),
+        ChaCha20Rng::from_seed([7; 32]),
+    );
+    let agent = raw_agent(&config);
+    let ours_server = TestServer::start(ServerConfig::new());
+    let raw_server = TestServer::start(ServerConfig::new());
+
+    let mut ours = Vec::with_capacity(ROUNDS);
+    let mut raw = Vec::with_capacity(ROUNDS);
+    for round in 0..2 * ROUNDS {
+        let mut time_ours = || {
+            let start = Instant::now();
+            library_flow(&mut driver, &ours_server);
+            start.elapsed()
+        };
+        let time_raw = || {
+            let start = Instant::now();
+            raw_flow(&agent, &raw_server);
+            start.elapsed()
+        };
+        // Neither side always goes first.
+        let (a, b) = if round % 2 == 0 {
+            let a = time_ours();
+            (a, time_raw())
+        } else {
+            let b = time_raw();
+            (time_ours(), b)
+        };
+        if round >= ROUNDS {
+            ours.push(a);
+            raw.push(b);
+        }
+        if round % 64 == 63 {
+            ours_server.clear_requests();
+            raw_server.clear_requests();
+        }
+    }
+    ours_server.shutdown();
+    raw_server.shutdown();
+
+    let quartiles = |times: &mut Vec<Duration>| {
+        times.sort();
+        let at = |q: usize| times[(times.len() - 1) * q / 4].as_nanos();
+        [at(1), at(2), at(3)]
+    };
+    let (ours, raw) = (quartiles(&mut ours), quartiles(&mut raw));
+    #[allow(clippy::cast_precision_loss)] // nanoseconds of a flow fit an f64 exactly
+    let ratio = ours[1] as f64 / raw[1] as f64;
+    println!(
+        "whole flow on loopback, alternating: oauth-flow-ureq {} ns, raw ureq {} ns (medians \
+         of {ROUNDS}), ratio {ratio:.2}",
+        ours[1], raw[1]
+    );
+    let json = format!(
+        "{{\"rounds\":{ROUNDS},\"ours_quartiles_ns\":[{},{},{}],\
+         \"raw_quartiles_ns\":[{},{},{}],\"ratio_of_medians\":{ratio}}}",
+        ours[0], ours[1], ours[2], raw[0], raw[1], raw[2]
+    );
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target")),
+        PathBuf::from,
+    );
+    let dir = target.join("criterion/whole flow on loopback");
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(dir.join("alternating.json"), json));
+    if let Err(error) = written {
+        println!(
+            "could not keep the alternating results in {}: {error}",
+            dir.display()
+        );
+    }
+}
+
 criterion_group! {
     name = flow;
     config = Criterion::default()
         .sample_size(30)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(5));
-    targets = whole_flow
+    targets = whole_flow, alternating
 }
 criterion_main!(flow);

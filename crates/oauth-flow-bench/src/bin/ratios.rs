@@ -6,7 +6,9 @@
 //!
 //! Criterion keeps each benchmark's estimates in `<target dir>/criterion/<group>/<function>/
 //! new/estimates.json`; this reads the median of each, with its 95 % confidence interval, and
-//! divides ours by theirs. The target directory defaults to `CARGO_TARGET_DIR`, else `target`.
+//! divides ours by theirs; then the whole flow timed in alternation, which the flow bench keeps
+//! in `alternating.json` beside criterion's files. The target directory defaults to
+//! `CARGO_TARGET_DIR`, else `target`.
 
 #![allow(clippy::missing_panics_doc)]
 
@@ -106,6 +108,47 @@ fn run(criterion: &Path) -> Result<(), String> {
         let m = median(criterion, "oauth-flow alone", name)?;
         println!("| {name} (ours alone) | {} | | | |", interval(&m));
     }
+    alternating(criterion)
+}
+
+/// The flows timed in alternation by the flow bench, with their quartiles.
+#[allow(clippy::print_stdout)]
+fn alternating(criterion: &Path) -> Result<(), String> {
+    let path = criterion.join("whole flow on loopback/alternating.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let results: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let quartiles = |name: &str| -> Result<String, String> {
+        let q: Vec<f64> = results[name]
+            .as_array()
+            .map(|items| items.iter().filter_map(Value::as_f64).collect())
+            .unwrap_or_default();
+        match q.as_slice() {
+            [low, mid, high] => Ok(format!(
+                "{} [{} – {}]",
+                shown(*mid),
+                shown(*low),
+                shown(*high)
+            )),
+            _ => Err(format!("{}: no {name}", path.display())),
+        }
+    };
+    let ratio = results["ratio_of_medians"]
+        .as_f64()
+        .ok_or_else(|| format!("{}: no ratio", path.display()))?;
+    let met = if ratio <= 1.2 { "met" } else { "missed" };
+    println!();
+    println!(
+        "| Whole flow, {} rounds in alternation | oauth-flow-ureq, median [quartiles] | \
+         raw ureq, median [quartiles] | ratio | target |",
+        results["rounds"]
+    );
+    println!("|---|---|---|---:|---|");
+    println!(
+        "| whole flow on loopback | {} | {} | {ratio:.2} | ≤ 1.20: {met} |",
+        quartiles("ours_quartiles_ns")?,
+        quartiles("raw_quartiles_ns")?
+    );
     Ok(())
 }
 
