@@ -6,9 +6,9 @@
 //!
 //! Criterion keeps each benchmark's estimates in `<target dir>/criterion/<group>/<function>/
 //! new/estimates.json`; this reads the median of each, with its 95 % confidence interval, and
-//! divides ours by theirs; then the whole flow timed in alternation, which the flow bench keeps
-//! in `alternating.json` beside criterion's files. The target directory defaults to
-//! `CARGO_TARGET_DIR`, else `target`.
+//! divides ours by theirs; then the steps and the whole flow timed in alternation, which the
+//! benches keep in `alternating-steps.json` and `alternating.json` beside criterion's files.
+//! The target directory defaults to `CARGO_TARGET_DIR`, else `target`.
 
 #![allow(clippy::missing_panics_doc)]
 
@@ -108,7 +108,41 @@ fn run(criterion: &Path) -> Result<(), String> {
         let m = median(criterion, "oauth-flow alone", name)?;
         println!("| {name} (ours alone) | {} | | | |", interval(&m));
     }
+    alternating_steps(criterion)?;
     alternating(criterion)
+}
+
+/// The steps timed in alternating batches by the steps bench.
+#[allow(clippy::print_stdout)]
+fn alternating_steps(criterion: &Path) -> Result<(), String> {
+    let path = criterion.join("alternating-steps.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let results: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!();
+    println!(
+        "| Step, {} batches of {} calls in alternation | oauth-flow, median | oauth2, median | \
+         ratio | target |",
+        results["batches"], results["batch"]
+    );
+    println!("|---|---|---|---:|---|");
+    for step in results["steps"].as_array().into_iter().flatten() {
+        let (Some(name), Some(ours), Some(theirs)) = (
+            step["step"].as_str(),
+            step["ours_ns"].as_f64(),
+            step["oauth2_ns"].as_f64(),
+        ) else {
+            return Err(format!("{}: a step without its figures", path.display()));
+        };
+        let ratio = ours / theirs;
+        let met = if ratio <= STEP { "met" } else { "missed" };
+        println!(
+            "| {name} | {} | {} | {ratio:.2} | ≤ 0.33: {met} |",
+            shown(ours),
+            shown(theirs)
+        );
+    }
+    Ok(())
 }
 
 /// The flows timed in alternation by the flow bench, with their quartiles.
