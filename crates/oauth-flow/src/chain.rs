@@ -34,6 +34,7 @@ use crate::registration::{ClientRegistration, RegisteredClient, Registering, Reg
 use crate::request::get_json;
 use crate::resource::{
     ProtectedResourceMetadata, ResourceDiscovery, ResourceDiscoveryOutcome, ResourceMetadataError,
+    usable_metadata_url,
 };
 
 /// When the chain may use the 2025-03-26 profile, in which the resource's
@@ -41,11 +42,13 @@ use crate::resource::{
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LegacyMode {
-    /// Only when the resource publishes no metadata at all: every candidate
-    /// answered with an error status or with something that is not JSON. A
-    /// document that exists but fails a check (another resource, no
-    /// authorization server) is an error, never a reason to guess. A
-    /// refresh token is not sent to a guessed token endpoint.
+    /// Only when the resource publishes no metadata at all: its challenge
+    /// names no `resource_metadata`, and every candidate answered with an
+    /// error status or with something that is not JSON. A document that
+    /// exists but fails a check (another resource, no authorization server),
+    /// or a metadata URL the challenge names but that is refused, is an
+    /// error, never a reason to guess. A refresh token is not sent to a
+    /// guessed token endpoint.
     #[default]
     WhenNoResourceMetadata,
     /// Skip resource metadata and use the legacy profile at once, for a
@@ -68,6 +71,11 @@ pub struct ResourceChain {
     resource_url: Url,
     challenge_scope: Option<String>,
     legacy: LegacyMode,
+    /// The challenge named a metadata URL that was refused.
+    refused: Option<(String, ResourceMetadataError)>,
+    /// The challenge named a metadata URL at all: the resource speaks the
+    /// current profile, so the legacy one never applies by default.
+    names_metadata: bool,
     phase: Phase,
 }
 
@@ -128,6 +136,12 @@ impl ResourceChain {
             .and_then(|challenge| challenge.scope.clone())
             .filter(|scope| !scope.trim().is_empty());
         let from_challenge = challenge.and_then(|challenge| challenge.resource_metadata.as_deref());
+        let refused = from_challenge
+            .filter(|text| usable_metadata_url(&url, text).is_none())
+            .map(|text| {
+                let error = ResourceMetadataError::RefusedUrl { url: text.into() };
+                (text.to_owned(), error)
+            });
         let phase = if legacy == LegacyMode::Always {
             Phase::Legacy(legacy_metadata_url(&url)?)
         } else {
@@ -144,6 +158,8 @@ impl ResourceChain {
             resource_url: url,
             challenge_scope,
             legacy,
+            refused,
+            names_metadata: from_challenge.is_some(),
             phase,
         })
     }
@@ -176,12 +192,16 @@ impl ResourceChain {
             resource_url,
             challenge_scope,
             legacy,
+            refused,
+            names_metadata,
             phase,
         } = self;
         let parts = Parts {
             resource_url,
             challenge_scope,
             legacy,
+            refused,
+            names_metadata,
         };
         match phase {
             Phase::Resource(discovery) => parts.on_resource(discovery.handle_response(response)),
@@ -196,6 +216,8 @@ struct Parts {
     resource_url: Url,
     challenge_scope: Option<String>,
     legacy: LegacyMode,
+    refused: Option<(String, ResourceMetadataError)>,
+    names_metadata: bool,
 }
 
 impl Parts {
@@ -204,6 +226,8 @@ impl Parts {
             resource_url: self.resource_url,
             challenge_scope: self.challenge_scope,
             legacy: self.legacy,
+            refused: self.refused,
+            names_metadata: self.names_metadata,
             phase,
         }))
     }
@@ -241,6 +265,16 @@ impl Parts {
                         tried: Vec::new(),
                     });
                 };
+                let downgrade = self.resource_url.scheme() == "https"
+                    && Url::parse(&issuer).is_ok_and(|url| url.scheme() != "https");
+                if downgrade {
+                    // A remote resource cannot send the client to plain http.
+                    let error = ConfigError::Insecure {
+                        what: "authorization server of an https resource",
+                        url: issuer.clone(),
+                    };
+                    return ChainOutcome::Failed(ChainError::AuthorizationServer { issuer, error });
+                }
                 match metadata_candidates(&issuer) {
                     Ok(urls) => self.next(Phase::Server(Box::new(ServerSearch {
                         resource,
@@ -257,13 +291,17 @@ impl Parts {
                     }
                 }
             }
-            ResourceDiscoveryOutcome::Exhausted(tried) => {
-                let none_published = tried.iter().all(|(_, error)| {
-                    matches!(
-                        error,
-                        ResourceMetadataError::Status { .. } | ResourceMetadataError::NotJson
-                    )
-                });
+            ResourceDiscoveryOutcome::Exhausted(mut tried) => {
+                if let Some(refused) = self.refused.clone() {
+                    tried.insert(0, refused);
+                }
+                let none_published = !self.names_metadata
+                    && tried.iter().all(|(_, error)| {
+                        matches!(
+                            error,
+                            ResourceMetadataError::Status { .. } | ResourceMetadataError::NotJson
+                        )
+                    });
                 if self.legacy == LegacyMode::WhenNoResourceMetadata && none_published {
                     match legacy_metadata_url(&self.resource_url) {
                         Ok(endpoint) => self.next(Phase::Legacy(endpoint)),
@@ -287,6 +325,7 @@ impl Parts {
         let url = search.candidates.remove(0).url().to_string();
         // Believed for what it says, never for where it was found.
         let checked = read_metadata(response).and_then(|metadata| {
+            metadata.validate()?;
             if issuer_matches(&search.issuer, &metadata.issuer) {
                 Ok(metadata)
             } else {
@@ -408,6 +447,7 @@ fn read_legacy_metadata<B: AsRef<[u8]>>(
     origin: &str,
 ) -> Result<AuthorizationServerMetadata, DiscoveryError> {
     let metadata = read_metadata(response)?;
+    metadata.validate()?;
     let same_origin = parse_issuer(&metadata.issuer)
         .is_ok_and(|issuer| issuer.origin().ascii_serialization() == origin);
     if !same_origin {

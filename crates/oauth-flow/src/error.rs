@@ -259,8 +259,13 @@ pub enum DiscoveryError {
         /// What was expected.
         expected: &'static str,
     },
-    /// An endpoint is not `https` (plain `http` is allowed on loopback only).
-    #[error("metadata member `{member}` must be an https URL (http only on loopback): {url:?}")]
+    /// An endpoint is not `https`. Plain `http` is allowed on loopback only,
+    /// and only for a loopback `http` issuer: an `https` server cannot aim
+    /// the client at a plain-http service on the user's machine.
+    #[error(
+        "metadata member `{member}` must be an https URL (http only on loopback, for a loopback \
+         issuer): {url:?}"
+    )]
     InsecureEndpoint {
         /// The member's name.
         member: &'static str,

@@ -306,7 +306,7 @@ pub use refreshing::Refreshing;
 pub use registration::{ClientRegistration, RegisteredClient, Registering, RegistrationError};
 pub use resource::{
     ProtectedResourceMetadata, ResourceDiscovery, ResourceDiscoveryOutcome, ResourceMetadataError,
-    resource_matches, resource_metadata_candidates,
+    resource_matches, resource_metadata_candidates, usable_metadata_url,
 };
 pub use response::{Excerpt, MAX_BODY_BYTES, MAX_EXCERPT_CHARS};
 pub use revoking::{Revoked, Revoking, TokenTypeHint};

@@ -208,7 +208,27 @@ impl AuthorizationServerMetadata {
     /// The checks that do not depend on how the document was obtained: a
     /// usable issuer, and the code flow among the response types.
     pub(crate) fn validate(&self) -> Result<(), DiscoveryError> {
-        parse_issuer(&self.issuer)?;
+        let issuer = parse_issuer(&self.issuer)?;
+        // An `https` server cannot send the client to plain `http`, not even
+        // on loopback: that would let a remote server aim the code, the
+        // verifier and the client secret at a service on the user's own
+        // machine. Plain `http` endpoints belong to a loopback `http` issuer.
+        if issuer.scheme() == "https" {
+            let endpoints = [
+                ("authorization_endpoint", Some(&self.authorization_endpoint)),
+                ("token_endpoint", Some(&self.token_endpoint)),
+                ("revocation_endpoint", self.revocation_endpoint.as_ref()),
+                ("registration_endpoint", self.registration_endpoint.as_ref()),
+            ];
+            for (member, endpoint) in endpoints {
+                if let Some(endpoint) = endpoint.filter(|e| e.url().scheme() != "https") {
+                    return Err(DiscoveryError::InsecureEndpoint {
+                        member,
+                        url: endpoint.url().to_string(),
+                    });
+                }
+            }
+        }
         // Parameters already in the endpoint's query would be sent next to
         // the flow's own: two `state` or `code_challenge_method` values, of
         // which a server may read the wrong one.

@@ -70,6 +70,17 @@ pub enum ResourceMetadataError {
         /// The member.
         member: &'static str,
     },
+    /// The challenge's `resource_metadata` URL was not fetched: it is not an
+    /// absolute `https` URL (plain `http` is only fetched for a loopback
+    /// `http` resource). A resource that names its metadata this way is
+    /// misconfigured or hostile, and never a reason to guess endpoints.
+    #[error(
+        "resource_metadata URL {url:?} refused: not https (nor loopback http for a loopback resource)"
+    )]
+    RefusedUrl {
+        /// The URL as the challenge wrote it.
+        url: String,
+    },
     /// `authorization_servers` is empty: nothing to log in at.
     #[error("no authorization server is named")]
     NoAuthorizationServer,
@@ -154,14 +165,13 @@ pub fn resource_matches(resource_url: &Url, found: &str) -> bool {
 }
 
 /// The candidate metadata URLs for `resource_url`, in the order to try
-/// them: the challenge's `resource_metadata` (when given, absolute, and
-/// secure), the path-suffixed well-known URL, the root one. No URL twice.
+/// them: the challenge's `resource_metadata` (when usable, see
+/// [`usable_metadata_url`]), the path-suffixed well-known URL, the root one.
+/// No URL twice.
 pub fn resource_metadata_candidates(resource_url: &Url, from_challenge: Option<&str>) -> Vec<Url> {
     let mut candidates = Vec::new();
-    if let Some(url) = from_challenge.and_then(|text| Url::parse(text).ok()) {
-        if is_secure(&url) && url.fragment().is_none() {
-            candidates.push(url);
-        }
+    if let Some(url) = from_challenge.and_then(|text| usable_metadata_url(resource_url, text)) {
+        candidates.push(url);
     }
     let path = resource_url.path().trim_end_matches('/');
     let mut well_known = resource_url.clone();
@@ -174,6 +184,16 @@ pub fn resource_metadata_candidates(resource_url: &Url, from_challenge: Option<&
         }
     }
     candidates
+}
+
+/// The challenge's `resource_metadata` URL when it may be fetched: absolute,
+/// without a fragment, and `https`; plain `http` only on loopback and only
+/// for a resource that is itself plain `http` on loopback, so that a remote
+/// resource cannot aim the client at a service on the user's machine.
+pub fn usable_metadata_url(resource_url: &Url, text: &str) -> Option<Url> {
+    let url = Url::parse(text).ok()?;
+    let downgrade = url.scheme() == "http" && resource_url.scheme() == "https";
+    (is_secure(&url) && !downgrade && url.fragment().is_none()).then_some(url)
 }
 
 /// Looking for a resource's metadata, one candidate URL at a time.
@@ -335,6 +355,7 @@ mod tests {
         let mcp = url("https://mcp.example.com/mcp");
         for header in [
             "http://evil.example.net/prm",
+            "http://127.0.0.1:2375/containers/json",
             "/.well-known/oauth-protected-resource",
         ] {
             let all = resource_metadata_candidates(&mcp, Some(header));

@@ -6,8 +6,9 @@ mod support;
 use http::Response;
 use oauth_flow::{
     AuthorizeError, BearerChallenge, ChainError, ChainOutcome, ClientAuthMethod, ClientConfig,
-    ClientIdentity, ClientRegistration, ClientSecret, Freshness, Identified, IdentityError,
-    LegacyMode, Leniency, Located, RefreshError, ResourceChain,
+    ClientIdentity, ClientRegistration, ClientSecret, DiscoveryError, Freshness, Identified,
+    IdentityError, LegacyMode, Leniency, Located, RefreshError, ResourceChain,
+    ResourceMetadataError,
 };
 use serde_json::{Value, json};
 use support::{REDIRECT, at, bearer, json_response, respond, rng};
@@ -534,4 +535,90 @@ fn an_issuer_with_a_root_slash_in_the_resource_metadata_matches_the_server() {
         _ => not_found(),
     });
     assert_eq!(located.unwrap().issuer(), "https://accounts.google.com");
+}
+
+#[test]
+fn a_remote_resource_cannot_aim_the_client_at_plain_http_on_this_machine() {
+    // The challenge names a local service: it is never fetched, it is
+    // reported, and it rules out guessing legacy endpoints.
+    let local = "http://127.0.0.1:2375/containers/json?all=1";
+    let challenge = challenge(&format!(r#"Bearer resource_metadata="{local}""#));
+    let chain = ResourceChain::new(MCP, Some(&challenge), LegacyMode::default()).unwrap();
+    let (located, asked) = run(chain, |_| not_found());
+    assert!(
+        asked.iter().all(|url| url.starts_with("https://")),
+        "{asked:?}"
+    );
+    let Err(ChainError::NoResourceMetadata { tried }) = located else {
+        panic!("{located:?}")
+    };
+    assert_eq!(tried[0].0, local);
+    assert!(matches!(
+        tried[0].1,
+        ResourceMetadataError::RefusedUrl { .. }
+    ));
+
+    // Resource metadata naming a plain-http authorization server.
+    let chain = ResourceChain::new(MCP, None, LegacyMode::default()).unwrap();
+    let (located, asked) = run(chain, |url| match url {
+        PRM_PATH => json_response(200, &prm(MCP, "http://127.0.0.1:9000")),
+        _ => not_found(),
+    });
+    assert!(
+        matches!(located, Err(ChainError::AuthorizationServer { .. })),
+        "{located:?}"
+    );
+    assert!(
+        asked.iter().all(|url| url.starts_with("https://")),
+        "{asked:?}"
+    );
+
+    // Server metadata of an https issuer naming a plain-http token endpoint.
+    let mut document = server("https://as.example.com");
+    document["token_endpoint"] = json!("http://localhost:9000/token");
+    let chain = ResourceChain::new(MCP, None, LegacyMode::default()).unwrap();
+    let (located, _) = run(chain, |url| match url {
+        PRM_PATH => json_response(200, &prm(MCP, "https://as.example.com")),
+        "https://as.example.com/.well-known/oauth-authorization-server"
+        | "https://as.example.com/.well-known/openid-configuration" => {
+            json_response(200, &document)
+        }
+        _ => not_found(),
+    });
+    let Err(ChainError::NoServerMetadata { tried, .. }) = located else {
+        panic!("{located:?}")
+    };
+    assert!(
+        tried
+            .iter()
+            .all(|(_, e)| matches!(e, DiscoveryError::InsecureEndpoint { .. })),
+        "{tried:?}"
+    );
+}
+
+#[test]
+fn a_loopback_resource_may_use_loopback_http_throughout() {
+    let resource = "http://127.0.0.1:3000/mcp";
+    let header = "http://127.0.0.1:3000/.well-known/oauth-protected-resource/mcp";
+    let challenge = challenge(&format!(r#"Bearer resource_metadata="{header}""#));
+    let chain = ResourceChain::new(resource, Some(&challenge), LegacyMode::default()).unwrap();
+    let mut document = server("http://127.0.0.1:3001");
+    for (member, path) in [
+        ("authorization_endpoint", "authorize"),
+        ("token_endpoint", "token"),
+    ] {
+        document[member] = json!(format!("http://127.0.0.1:3001/{path}"));
+    }
+    document
+        .as_object_mut()
+        .unwrap()
+        .remove("registration_endpoint");
+    let (located, _) = run(chain, |url| match url {
+        _ if url == header => json_response(200, &prm(resource, "http://127.0.0.1:3001")),
+        "http://127.0.0.1:3001/.well-known/oauth-authorization-server" => {
+            json_response(200, &document)
+        }
+        _ => not_found(),
+    });
+    assert_eq!(located.unwrap().issuer(), "http://127.0.0.1:3001");
 }

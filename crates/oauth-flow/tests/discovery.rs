@@ -432,3 +432,25 @@ fn urls_with_user_names_or_passwords_are_refused() {
     let err = Discovering::new("https://user@as.example.com", client).unwrap_err();
     assert!(matches!(err, ConfigError::IssuerWithCredentials { .. }));
 }
+
+#[test]
+fn an_https_issuer_cannot_name_plain_http_endpoints_even_on_loopback() {
+    // Otherwise a remote server could aim the code, the verifier and the
+    // client secret at a service on the user's own machine.
+    for member in [
+        "token_endpoint",
+        "authorization_endpoint",
+        "revocation_endpoint",
+    ] {
+        let mut document = support::metadata(support::ISSUER);
+        document[member] = serde_json::json!("http://localhost:9000/x");
+        let error = Scenario::new()
+            .discovering()
+            .handle_response(&support::json_response(200, &document))
+            .unwrap_err();
+        assert!(
+            matches!(error, DiscoveryError::InsecureEndpoint { member: m, .. } if m == member),
+            "{member}: {error:?}"
+        );
+    }
+}
