@@ -90,8 +90,8 @@ pub fn resource_chain(data: &[u8]) {
 /// values: a secret that is part of them shows up without leaking.
 const DEBUG_WORDS: &str = "RegisteredClient { issuer client_id client_secret \
     client_secret_expires_at token_endpoint_auth_method requested_auth_method \
-    registration_access_token redirect_uri extra Some(ClientSecret([redacted])) None \
-    ClientSecretPost ClientSecretBasic String Array Object Number Bool Null";
+    registration_access_token redirect_uri extra_members Some(ClientSecret([redacted])) None \
+    none client_secret_post client_secret_basic";
 
 /// A registration response: `Registering::handle_response` with any status,
 /// content type and body.

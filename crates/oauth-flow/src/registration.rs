@@ -246,8 +246,9 @@ impl Registering {
 /// What a server registered (RFC 7591 §3.2.1), and for which server.
 ///
 /// Keep it with the issuer it came from: [`issuer`](Self::issuer) is the
-/// key, and these credentials are never good at another server.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// key, and these credentials are never good at another server. Its `Debug`
+/// shows the secrets as `[redacted]` and only the names of other members.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegisteredClient {
     issuer: String,
     client_id: String,
@@ -263,6 +264,29 @@ pub struct RegisteredClient {
     /// Every other member the server returned.
     #[serde(default)]
     extra: Map<String, Value>,
+}
+
+impl std::fmt::Debug for RegisteredClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let members: Vec<&String> = self.extra.keys().collect();
+        f.debug_struct("RegisteredClient")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("client_secret_expires_at", &self.client_secret_expires_at)
+            .field(
+                "token_endpoint_auth_method",
+                &self.token_endpoint_auth_method,
+            )
+            .field(
+                "requested_auth_method",
+                &self.requested_auth_method.as_str(),
+            )
+            .field("registration_access_token", &self.registration_access_token)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("extra_members", &members)
+            .finish()
+    }
 }
 
 impl RegisteredClient {
@@ -615,12 +639,17 @@ mod tests {
                 201,
                 &json!({"client_id": "c", "client_secret": "secret-value-1",
                         "registration_access_token": "management-token-2",
+                        "api_key": "vendor-key-3",
                         "registration_client_uri": "https://as.example.com/register/c"}),
             ))
             .unwrap();
         let debug = format!("{registered:?}");
         assert!(!debug.contains("secret-value-1"), "{debug}");
         assert!(!debug.contains("management-token-2"), "{debug}");
+        assert!(
+            !debug.contains("vendor-key-3") && debug.contains("api_key"),
+            "{debug}"
+        );
         assert_eq!(
             registered
                 .registration_access_token()

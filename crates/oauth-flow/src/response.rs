@@ -98,6 +98,17 @@ const CREDENTIALS: [&str; 9] = [
     "password",
 ];
 
+/// Endings that make any member a credential: `registration_access_token`,
+/// `clientAssertion`, `api_key`, `device_secret`, ...
+const CREDENTIAL_ENDINGS: [&str; 6] = [
+    "token",
+    "secret",
+    "password",
+    "assertion",
+    "verifier",
+    "apikey",
+];
+
 fn is_credential(name: &str) -> bool {
     let folded: String = name
         .chars()
@@ -105,6 +116,9 @@ fn is_credential(name: &str) -> bool {
         .collect::<String>()
         .to_ascii_lowercase();
     CREDENTIALS.contains(&folded.as_str())
+        || CREDENTIAL_ENDINGS
+            .iter()
+            .any(|ending| folded.ends_with(ending))
 }
 
 fn redact_json(value: &mut Value) {
@@ -345,6 +359,13 @@ mod tests {
         let json = Excerpt::of(br#"{"access_token":"AT-123","x":1,"refresh_token" : "RT"}"#);
         assert!(!json.as_str().contains("AT-123"), "{json}");
         assert!(!json.as_str().contains("\"RT\""), "{json}");
+        let more = Excerpt::of(
+            br#"{"registration_access_token":"RAT-1","clientAssertion":"AS-2","api_key":"K-3","token_type":"Bearer"}"#,
+        );
+        for secret in ["RAT-1", "AS-2", "K-3"] {
+            assert!(!more.as_str().contains(secret), "{more}");
+        }
+        assert!(more.as_str().contains("Bearer"), "{more}");
         let form = Excerpt::of(b"access_token=AT-123&scope=a");
         assert_eq!(form.as_str(), "access_token=[redacted]&scope=a");
     }
