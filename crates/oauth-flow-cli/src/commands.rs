@@ -85,9 +85,15 @@ fn start_refresh(stored: Stored) -> Result<oauth_flow::Refreshing, CliError> {
     };
     let no_refresh =
         || CliError::new(Exit::LoginNeeded, message).hint("log in again with `oauth-flow login`");
+    // Only a missing refresh token gets the message above; any other reason
+    // (a guessed token endpoint) is reported as it is.
+    let why = |error: oauth_flow::RefreshError| match error {
+        oauth_flow::RefreshError::NoRefreshToken => no_refresh(),
+        other => CliError::from(oauth_flow_ureq::Error::from(other)),
+    };
     match stored {
-        Stored::Authorized(authorized) => authorized.refresh().map_err(|_| no_refresh()),
-        Stored::Expired(expired) => expired.refresh().map_err(|_| no_refresh()),
+        Stored::Authorized(authorized) => authorized.refresh().map_err(|r| why(r.into_error())),
+        Stored::Expired(expired) => expired.refresh().map_err(|r| why(r.into_error())),
     }
 }
 

@@ -4,16 +4,18 @@ use std::fmt;
 use std::process::ExitCode;
 
 use oauth_flow::{
-    BearerError, CallbackError, ConfigError, DiscoveryError, OAuthError, RefreshError,
-    RevocationError, TokenError,
+    AuthorizeError, BearerError, CallbackError, ConfigError, DiscoveryError, OAuthError,
+    RefreshError, RevocationError, TokenError,
 };
-use oauth_flow_ureq::{Error as DriverError, Failed, ReceiverError};
+use oauth_flow_ureq::{Error as DriverError, Failed, ReceiverError, TransportError};
 
 /// The exit codes, documented in `--help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Exit {
     /// 1: anything not listed below (a file that cannot be written, bad input).
     Failure = 1,
+    /// 2: wrong command-line usage (clap uses the same code).
+    Usage = 2,
     /// 3: no usable login; run `oauth-flow login` again.
     LoginNeeded = 3,
     /// 4: the authorization server refused (an OAuth error, an unusable answer).
@@ -117,6 +119,12 @@ impl From<ConfigError> for CliError {
 impl From<DriverError> for CliError {
     fn from(error: DriverError) -> Self {
         match error {
+            DriverError::Transport(
+                transport @ (TransportError::InsecureUrl { .. }
+                | TransportError::UnsupportedUrl { .. }),
+            ) => Self::new(Exit::Failure, transport.to_string()).hint(
+                "use an https URL (plain http is sent only to 127.0.0.1, [::1] or localhost)",
+            ),
             DriverError::Transport(transport) => {
                 let sent = if transport.is_safe_to_retry() {
                     "the request was not sent; it is safe to try again"
@@ -138,6 +146,26 @@ impl From<DriverError> for CliError {
                 "check --issuer: it must be the authorization server's issuer URL, \
                  exactly as the server writes it",
             ),
+            DriverError::Refresh(error @ RefreshError::GuessedEndpoint { .. }) => {
+                Self::new(Exit::LoginNeeded, error.to_string())
+                    .hint("the server publishes no metadata; log in again with `oauth-flow login`")
+            }
+            DriverError::Chain(error) => Self::new(Exit::Server, error.to_string()).hint(
+                "check the resource URL; the resource or its authorization server publishes \
+                 no usable metadata for it",
+            ),
+            DriverError::Identity(error) => Self::new(Exit::Server, error.to_string()).hint(
+                "register a client at that server by hand and log in with --issuer and --client-id",
+            ),
+            DriverError::Registration(error) => {
+                Self::new(Exit::Server, format!("client registration failed: {error}"))
+            }
+            DriverError::Authorize(error @ AuthorizeError::PkceNotAdvertised) => {
+                Self::new(Exit::Server, error.to_string()).hint(
+                    "if this server is known to support PKCE S256 anyway, add \
+                     --lenient s256-not-advertised",
+                )
+            }
             DriverError::Revocation(error) => revocation(&error),
             DriverError::Receiver(error) => receiver(&error),
             other => Self::new(Exit::Failure, other.to_string()),

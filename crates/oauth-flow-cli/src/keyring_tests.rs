@@ -80,7 +80,7 @@ fn login_args(server: &TestServer, extra: &[&str]) -> LoginArgs {
     }
     args.extend_from_slice(extra);
     match Cli::try_parse_from(args).unwrap().command {
-        Command::Login(args) => args,
+        Command::Login(args) => *args,
         other => panic!("{other:?}"),
     }
 }

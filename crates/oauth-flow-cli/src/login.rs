@@ -54,7 +54,8 @@ pub(crate) fn run_with(
         };
         return resource::run(store, profile, args, receiver, secret.as_ref(), &how);
     };
-    let mut client = ClientConfig::new(client_id, &receiver.redirect_uri())?;
+    let mut client = ClientConfig::new(client_id, &receiver.redirect_uri())?
+        .leniency(crate::leniency(&args.lenient));
     if let Some(secret) = secret {
         client = client.client_secret(secret);
     }
@@ -157,7 +158,7 @@ mod resource {
     ) -> Result<(), CliError> {
         let [resource_url] = args.resources.as_slice() else {
             return Err(CliError::new(
-                Exit::Failure,
+                Exit::Usage,
                 "give --issuer and --client-id, or exactly one --resource to log in for",
             ));
         };
@@ -179,7 +180,9 @@ mod resource {
 
         let redirect_uri = receiver.redirect_uri();
         let registration = ClientRegistration::new("oauth-flow CLI", &redirect_uri)?;
-        let mut identity = ClientIdentity::new(&redirect_uri)?.register_with(registration);
+        let mut identity = ClientIdentity::new(&redirect_uri)?
+            .register_with(registration)
+            .leniency(crate::leniency(&args.lenient));
         if let Some(document) = &args.client_metadata_document {
             identity = identity.metadata_document(document)?;
         }

@@ -64,7 +64,7 @@ enum Command {
     /// Run the whole flow against a built-in server on 127.0.0.1: no network, no account.
     Demo,
     /// Log in with a browser and store the tokens.
-    Login(LoginArgs),
+    Login(Box<LoginArgs>),
     /// Print a valid access token and nothing else, refreshing it first if needed.
     Token(TokenArgs),
     /// Show the stored login and where it is kept (never a secret).
@@ -123,6 +123,12 @@ struct LoginArgs {
     /// How to authenticate at the token endpoint (default: from the server's metadata).
     #[arg(long, value_enum)]
     auth_method: Option<AuthMethod>,
+    /// A named relaxation for a server known to break a rule; repeat for several.
+    /// s256-not-advertised: send PKCE S256 to a server that does not list it (Azure AD,
+    /// AWS Cognito). missing-token-type-is-bearer: read a token response with no
+    /// token type as Bearer (VK, LinkedIn).
+    #[arg(long = "lenient", value_enum, value_name = "NAME")]
+    lenient: Vec<Lenient>,
     /// Print the URL instead of opening a browser.
     #[arg(long)]
     no_browser: bool,
@@ -156,6 +162,23 @@ struct JsonArg {
     /// Print JSON for scripts.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Lenient {
+    S256NotAdvertised,
+    MissingTokenTypeIsBearer,
+}
+
+/// The named relaxations chosen with `--lenient`.
+fn leniency(chosen: &[Lenient]) -> oauth_flow::Leniency {
+    chosen.iter().fold(
+        oauth_flow::Leniency::default(),
+        |leniency, name| match name {
+            Lenient::S256NotAdvertised => leniency.s256_not_advertised(),
+            Lenient::MissingTokenTypeIsBearer => leniency.missing_token_type_is_bearer(),
+        },
+    )
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -802,3 +802,34 @@ fn logout_forgets_a_keyring_profile_even_where_the_keyring_cannot_be_used() {
         );
     }
 }
+
+#[test]
+fn a_server_that_does_not_advertise_pkce_needs_the_named_opt_in() {
+    let server = TestServer::start(ServerConfig::new().quirk(Quirk::NoCodeChallengeMethods));
+    let store = Store::new();
+    let resource = server.resource_url();
+    let refused = store.run(&["login", "--resource", &resource, "--no-browser"]);
+    assert_eq!(refused.status.code(), Some(4), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains("--lenient s256-not-advertised"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let (output, _) = login_with(
+        &store,
+        &["--resource", &resource, "--lenient", "s256-not-advertised"],
+        &[],
+        |url| {
+            browse(url, str::to_owned);
+        },
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
+
+#[test]
+fn login_without_an_issuer_or_a_resource_is_a_usage_error() {
+    let store = Store::new();
+    let output = store.run(&["login", "--no-browser"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+}

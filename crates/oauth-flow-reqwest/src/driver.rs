@@ -293,7 +293,9 @@ impl<R: CryptoRng> Driver<R> {
                 let client = registered
                     .client_config(Some(identity.redirect_uri()))
                     .map_err(Failed::stateless)?;
-                let discovered = located.discovered(client).map_err(Failed::stateless)?;
+                let discovered = located
+                    .discovered(identity.configure(client))
+                    .map_err(Failed::stateless)?;
                 Ok((discovered, Some(registered)))
             }
         }

@@ -24,7 +24,7 @@ use url::Url;
 
 use crate::candidates::metadata_candidates;
 use crate::challenge::BearerChallenge;
-use crate::config::ClientConfig;
+use crate::config::{ClientConfig, Leniency};
 use crate::discovered::{AuthorizeParams, Discovered};
 use crate::discovering::read_metadata;
 use crate::endpoint::{Endpoint, is_secure};
@@ -613,16 +613,21 @@ impl Located {
         let issuer = self.issuer();
         let for_here = |other: &str| issuer_matches(other, issuer);
         if let Some((_, client)) = identity.preregistered.iter().find(|(i, _)| for_here(i)) {
-            return Ok(Identified::Ready(self.discovered(client.clone())?));
+            let client = identity.configure(client.clone());
+            return Ok(Identified::Ready(self.discovered(client)?));
         }
         if let Some(registered) = identity.registered.iter().find(|r| for_here(r.issuer())) {
             let client = registered.client_config(Some(&identity.redirect_uri))?;
-            return Ok(Identified::Ready(self.discovered(client)?));
+            return Ok(Identified::Ready(
+                self.discovered(identity.configure(client))?,
+            ));
         }
         if let Some(document) = &identity.metadata_document {
             if self.supports_client_id_metadata_document() {
                 let client = ClientConfig::new(document.as_str(), &identity.redirect_uri)?;
-                return Ok(Identified::Ready(self.discovered(client)?));
+                return Ok(Identified::Ready(
+                    self.discovered(identity.configure(client))?,
+                ));
             }
         }
         if let Some(registration) = &identity.registration {
@@ -646,6 +651,7 @@ impl Located {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClientIdentity {
     redirect_uri: String,
+    leniency: Option<Leniency>,
     preregistered: Vec<(String, ClientConfig)>,
     registered: Vec<RegisteredClient>,
     metadata_document: Option<Url>,
@@ -658,6 +664,7 @@ impl ClientIdentity {
         let checked = ClientConfig::new("", redirect_uri)?;
         Ok(Self {
             redirect_uri: checked.redirect_uri().to_string(),
+            leniency: None,
             preregistered: Vec::new(),
             registered: Vec::new(),
             metadata_document: None,
@@ -668,6 +675,22 @@ impl ClientIdentity {
     /// Where the code will come back.
     pub fn redirect_uri(&self) -> &str {
         &self.redirect_uri
+    }
+
+    /// Named relaxations for whichever client is chosen (a registered one,
+    /// a metadata document's), as [`ClientConfig::leniency`] sets them.
+    #[must_use]
+    pub fn leniency(mut self, leniency: Leniency) -> Self {
+        self.leniency = Some(leniency);
+        self
+    }
+
+    /// `client` with this identity's relaxations, when it sets any.
+    pub fn configure(&self, client: ClientConfig) -> ClientConfig {
+        match self.leniency {
+            Some(leniency) => client.leniency(leniency),
+            None => client,
+        }
     }
 
     /// Credentials registered by hand at the server `issuer`; used there
