@@ -101,7 +101,7 @@ fn start_refresh(stored: Stored) -> Result<oauth_flow::Refreshing, CliError> {
 /// be within `min_valid` seconds.
 pub(crate) fn token(store: &Store, profile: &str, min_valid: u64) -> Result<(), CliError> {
     let token = fresh_token(store, profile, min_valid)?;
-    println!("{}", token.as_str());
+    outln!("{}", token.as_str());
     Ok(())
 }
 
@@ -199,11 +199,11 @@ pub(crate) fn revoke(store: &Store, profile: &str) -> Result<(), CliError> {
                 TokenTypeHint::RefreshToken => "the refresh token (and with it its access tokens)",
                 TokenTypeHint::AccessToken => "the access token",
             };
-            println!("Revoked {what} at the server and forgot profile `{profile}`.");
+            outln!("Revoked {what} at the server and forgot profile `{profile}`.");
         }
         Err(RevocationError::Unsupported) => {
             store.remove(profile)?;
-            println!(
+            outln!(
                 "The server offers no revocation endpoint, so the tokens stay valid there until \
                  they expire. Forgot profile `{profile}` locally."
             );
@@ -224,12 +224,12 @@ pub(crate) fn logout(store: &Store, profile: &str) -> Result<(), CliError> {
             Some(Place::Keyring(_)) => format!(" and its key in {}", Keyring::SYSTEM),
             _ => String::new(),
         };
-        println!(
+        outln!(
             "Forgot profile `{profile}`{key}. The tokens stay valid at the server until they \
              expire; `oauth-flow revoke` ends them there."
         );
     } else {
-        println!("No login stored for profile `{profile}`.");
+        outln!("No login stored for profile `{profile}`.");
     }
     Ok(())
 }
@@ -256,13 +256,13 @@ pub(crate) fn profiles(store: &Store, json: bool) -> Result<(), CliError> {
         .collect();
     if json {
         // A list of names and words always serializes.
-        println!("{}", serde_json::to_string(&listed).unwrap_or_default());
+        outln!("{}", serde_json::to_string(&listed).unwrap_or_default());
     } else if listed.is_empty() {
-        println!("No profiles in {}.", store.dir().display());
+        outln!("No profiles in {}.", store.dir().display());
     } else {
         let width = listed.iter().map(|l| l.profile.len()).max().unwrap_or(0);
         for Listed { profile, stored_in } in listed {
-            println!("{profile:width$}  {stored_in}");
+            outln!("{profile:width$}  {stored_in}");
         }
     }
     Ok(())

@@ -31,11 +31,11 @@ pub(crate) fn run() -> Result<(), CliError> {
     let config = ServerConfig::new().access_token_lifetime(LIFETIME);
     let server = TestServer::try_start(config)
         .map_err(|e| CliError::new(Exit::Failure, format!("cannot start the demo server: {e}")))?;
-    println!(
+    outln!(
         "A local authorization server is listening at {}.",
         server.base_url()
     );
-    println!("Secrets are shown as [redacted]; times are per step.\n");
+    outln!("Secrets are shown as [redacted]; times are per step.\n");
 
     let mut driver = Driver::new(Config::new())?;
     let receiver = LoopbackReceiver::bind()
@@ -104,7 +104,7 @@ pub(crate) fn run() -> Result<(), CliError> {
     ));
 
     use_and_refresh(&driver, &server, authorized)?;
-    println!(
+    outln!(
         "[{:>16}] done: {} requests reached the server; the whole flow took {} ms",
         "Revoked",
         server.requests().len(),
@@ -262,14 +262,14 @@ struct Step {
 
 impl Step {
     fn start(state: &str, what: impl Display) -> Self {
-        println!("[{state:>16}] {what}");
+        outln!("[{state:>16}] {what}");
         Self {
             started: Instant::now(),
         }
     }
 
     fn done(self, what: impl Display) {
-        println!(
+        outln!(
             "{:>19}→ {what} ({} ms)",
             "",
             self.started.elapsed().as_millis()

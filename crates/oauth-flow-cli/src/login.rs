@@ -123,7 +123,7 @@ fn save(
     let place = store.save_login(profile, &state, keyring)?;
     if let Some(summary) = Summary::of(profile, &state, SystemTime::now()) {
         if !json {
-            println!("Logged in. Stored in {}.", store.dir().display());
+            outln!("Logged in. Stored in {}.", store.dir().display());
         }
         summary.stored(&place, &store.file(profile)).print(json);
     }
@@ -215,7 +215,7 @@ mod resource {
         let login = result
             .map_err(|f| CliError::from(f).context(format_args!("login for {resource_url}")))?;
         if login.registered.is_some() && !args.json {
-            println!("Registered a client at {}.", login.located.issuer());
+            outln!("Registered a client at {}.", login.located.issuer());
         }
         save(store, profile, login.authorized, how.keyring, args.json)
     }

@@ -16,6 +16,22 @@
 // A command-line tool talks to its user on stdout and stderr.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+/// `println!` for a command whose reader may go away (`oauth-flow status |
+/// head -1`): a closed pipe ends the program quietly, instead of the panic
+/// `println!` gives.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(error) = writeln!(std::io::stdout(), $($arg)*) {
+            if error.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            eprintln!("oauth-flow: cannot write to standard output: {error}");
+            std::process::exit(1);
+        }
+    }};
+}
+
 mod commands;
 mod demo;
 mod fail;

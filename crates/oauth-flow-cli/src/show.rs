@@ -84,35 +84,35 @@ impl Summary {
     pub(crate) fn print(&self, json: bool) {
         if json {
             // A struct of strings and numbers always serializes.
-            println!("{}", serde_json::to_string_pretty(self).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(self).unwrap_or_default());
             return;
         }
-        println!("profile:        {}", self.profile);
-        println!("issuer:         {}", self.issuer);
+        outln!("profile:        {}", self.profile);
+        outln!("issuer:         {}", self.issuer);
         let authentication = match self.auth_method {
             "none" => "public client, no secret",
             "client_secret_basic" => "secret sent with HTTP Basic",
             "client_secret_post" => "secret sent in the form",
             other => other,
         };
-        println!("client:         {} ({authentication})", self.client_id);
-        println!("state:          {}", self.state);
-        println!(
+        outln!("client:         {} ({authentication})", self.client_id);
+        outln!("state:          {}", self.state);
+        outln!(
             "scopes:         {}",
             or_none(&printable(&self.scopes.join(" ")))
         );
         if !self.resources.is_empty() {
-            println!("resources:      {}", printable(&self.resources.join(" ")));
+            outln!("resources:      {}", printable(&self.resources.join(" ")));
         }
-        println!("expires:        {}", self.expiry_in_words());
-        println!(
+        outln!("expires:        {}", self.expiry_in_words());
+        outln!(
             "refresh token:  {}",
             if self.refresh_token { "yes" } else { "no" }
         );
         if let Some(file) = &self.file {
             match &self.keyring_entry {
-                None => println!("stored:         in {file}"),
-                Some(entry) => println!(
+                None => outln!("stored:         in {file}"),
+                Some(entry) => outln!(
                     "stored:         in {file}, sealed with a key in {} ({})",
                     Keyring::SYSTEM,
                     printable(&entry.to_string())
