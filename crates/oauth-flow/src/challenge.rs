@@ -255,6 +255,17 @@ impl Cursor<'_> {
         };
         let before_space = self.at;
         self.skip_spaces();
+        if self.peek() == Some(b',') && self.at > before_space {
+            // Empty list elements before the first parameter (RFC 9110
+            // §5.6.1): `Bearer ,, scope="a"`. A parameter after them is this
+            // challenge's; anything else starts the next challenge.
+            let resume = self.at;
+            self.skip_list_separators();
+            if self.at_end() || !self.starts_auth_param() {
+                self.at = resume;
+                return Ok(challenge);
+            }
+        }
         if self.at_end() || self.peek() == Some(b',') {
             return Ok(challenge);
         }
@@ -495,6 +506,17 @@ mod tests {
         assert_eq!(all[0].token68(), Some("dXNlcjpwYXNz=="));
         assert!(all[1].is("negotiate") && all[1].params().is_empty());
         assert!(all[2].is("Bearer"));
+    }
+
+    #[test]
+    fn empty_list_elements_before_the_first_parameter_are_allowed() {
+        let challenges = parse(r#"Bearer ,,, scope="a", , realm="r""#).unwrap();
+        assert_eq!(challenges.len(), 1, "{challenges:?}");
+        assert_eq!(challenges[0].param("scope"), Some("a"));
+        assert_eq!(challenges[0].param("realm"), Some("r"));
+        let two = parse(r#"Basic , Bearer scope="a""#).unwrap();
+        assert_eq!(two.len(), 2, "{two:?}");
+        assert_eq!(two[1].param("scope"), Some("a"));
     }
 
     #[test]
