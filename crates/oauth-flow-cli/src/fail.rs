@@ -112,7 +112,14 @@ pub(crate) fn driver_error(error: impl Into<DriverError>) -> CliError {
 
 impl From<ConfigError> for CliError {
     fn from(error: ConfigError) -> Self {
-        Self::new(Exit::Failure, error.to_string())
+        let insecure = matches!(error, ConfigError::Insecure { .. });
+        let failure = Self::new(Exit::Failure, error.to_string());
+        if insecure {
+            failure
+                .hint("use an https URL (plain http is sent only to 127.0.0.1, [::1] or localhost)")
+        } else {
+            failure
+        }
     }
 }
 
@@ -134,6 +141,7 @@ impl From<DriverError> for CliError {
                 Self::new(Exit::Network, format!("{transport} ({sent})"))
                     .hint("check the URL and your connection; a proxy or VPN may block it")
             }
+            DriverError::Config(error) => Self::from(error),
             DriverError::Discovery(error) => discovery(&error),
             DriverError::Callback(error) => callback(&error),
             DriverError::Token(error) => token(&error),

@@ -460,13 +460,15 @@ fn the_resource_named_by_its_address_is_refused_because_its_metadata_names_local
         "{tried:?}"
     );
 
-    // The command says so: bad input, exit code 1.
+    // The command says so: the server's metadata is unusable for this URL,
+    // exit code 4, with a hint to check the resource URL.
     let Some(cli) = Cli::new() else {
         return;
     };
     let output = cli.run(&["login", "--resource", &by_address, "--no-browser"]);
     let stderr = text(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("check the resource URL"), "{stderr}");
     assert!(
         stderr.contains(&format!("describes \"{}\"", mcp.resource_url())),
         "{stderr}"

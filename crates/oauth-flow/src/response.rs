@@ -138,7 +138,7 @@ fn redact_json(value: &mut Value) {
 }
 
 /// The spellings searched for in text that is not JSON, lower case.
-const TEXT_NAMES: [&str; 12] = [
+const TEXT_NAMES: [&str; 18] = [
     "access_token",
     "accesstoken",
     "refresh_token",
@@ -151,6 +151,12 @@ const TEXT_NAMES: [&str; 12] = [
     "codeverifier",
     "assertion",
     "code",
+    "token",
+    "secret",
+    "password",
+    "apikey",
+    "api_key",
+    "api-key",
 ];
 
 /// Replaces the value after each credential name: a quoted value to its
@@ -168,6 +174,15 @@ fn redact_text(text: &str) -> String {
         .filter_map(|name| lower[at..].find(name).map(|i| (at + i, *name)))
         .min_by_key(|(i, name)| (*i, usize::MAX - name.len()))
     {
+        // A name counts where it ends a key (`device_secret=`, `Access-Token:`),
+        // not inside a longer one (`token_type`, `client_secret_jwt`).
+        let ends_key = !bytes
+            .get(found + name.len())
+            .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !ends_key {
+            at = found + 1;
+            continue;
+        }
         let mut value = found + name.len();
         let mut quoted = false;
         while let Some(&b) = bytes.get(value) {
@@ -366,6 +381,22 @@ mod tests {
             assert!(!more.as_str().contains(secret), "{more}");
         }
         assert!(more.as_str().contains("Bearer"), "{more}");
+        for text in [
+            "password=hunter2&x=1",
+            "x_api_key=SEKRIT1",
+            "apiKey: SEKRIT1",
+            "device_secret=SEKRIT1",
+            "sessionToken:SEKRIT1",
+            "client-secret: SEKRIT1",
+            "Access-Token: SEKRIT1",
+            "registration-access-token=SEKRIT1",
+            r#"{"password":"SEKRIT1", broken"#,
+        ] {
+            let excerpt = Excerpt::of(text.as_bytes());
+            assert!(!excerpt.as_str().contains("SEKRIT1"), "{text} -> {excerpt}");
+        }
+        let kept = Excerpt::of(b"token_type=bearer&client_secret_jwt=allowed");
+        assert_eq!(kept.as_str(), "token_type=bearer&client_secret_jwt=allowed");
         let form = Excerpt::of(b"access_token=AT-123&scope=a");
         assert_eq!(form.as_str(), "access_token=[redacted]&scope=a");
     }
