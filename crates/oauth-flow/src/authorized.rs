@@ -2,14 +2,14 @@
 
 use std::time::SystemTime;
 
-use http::HeaderValue;
+use http::{HeaderValue, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::discovered::Discovered;
-use crate::error::{BearerError, RefreshError, Rejected, RevocationError};
+use crate::discovered::{AuthorizeParams, Discovered};
+use crate::error::{BearerError, RefreshError, Rejected, RevocationError, TokenError};
 use crate::refreshing::Refreshing;
 use crate::revoking::{Revoking, TokenTypeHint};
-use crate::token::{TokenSet, TokenType};
+use crate::token::{TokenSet, TokenType, parse_token_response};
 
 /// What `Authorized`, `Expired`, `Refreshing` and `Revoking` share: the server,
 /// the tokens, and the resources they were asked for.
@@ -43,6 +43,24 @@ pub enum Freshness {
     Fresh(Authorized),
     /// The access token is expired: refresh it.
     Expired(Expired),
+}
+
+impl Grant {
+    /// The grant a token response makes, for tokens asked for with `params`
+    /// (the code exchange and the client credentials grant).
+    pub(crate) fn from_token_response<B: AsRef<[u8]>>(
+        discovered: Discovered,
+        params: &AuthorizeParams,
+        response: &Response<B>,
+        now: SystemTime,
+    ) -> Result<Self, TokenError> {
+        let tokens = parse_token_response(response, now, params.scopes(), discovered.client())?;
+        Ok(Self {
+            discovered,
+            tokens,
+            resources: params.resources().to_vec(),
+        })
+    }
 }
 
 impl From<Grant> for Authorized {

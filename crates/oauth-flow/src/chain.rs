@@ -245,7 +245,7 @@ impl Parts {
                 .and_then(|r| r.scopes_supported.as_deref()),
             &metadata,
         );
-        tracing::debug!(state = "Located", issuer = %metadata.issuer, "authorization server located");
+        tracing::debug!(state = "Located", issuer = %metadata.issuer, "server located");
         ChainOutcome::Located(Box::new(Located {
             resource_url: self.resource_url,
             resource,

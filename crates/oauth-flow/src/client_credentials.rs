@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use crate::authorized::{Authorized, Grant};
 use crate::discovered::{AuthorizeParams, Discovered};
 use crate::error::TokenError;
-use crate::token::parse_token_response;
 
 /// A client credentials grant in flight.
 ///
@@ -62,17 +61,8 @@ impl ClientCredentials {
         response: &Response<B>,
         now: SystemTime,
     ) -> Result<Authorized, TokenError> {
-        let tokens = parse_token_response(
-            response,
-            now,
-            self.params.scopes(),
-            self.discovered.client(),
-        )?;
+        let grant = Grant::from_token_response(self.discovered, &self.params, response, now)?;
         tracing::debug!(state = "Authorized", "client credentials granted");
-        Ok(Authorized::from(Grant {
-            discovered: self.discovered,
-            tokens,
-            resources: self.params.resources().to_vec(),
-        }))
+        Ok(Authorized::from(grant))
     }
 }

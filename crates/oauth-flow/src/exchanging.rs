@@ -9,7 +9,6 @@ use crate::authorized::{Authorized, Grant};
 use crate::discovered::{AuthorizeParams, Discovered};
 use crate::error::TokenError;
 use crate::secret::{AuthorizationCode, CodeVerifier};
-use crate::token::parse_token_response;
 
 /// The callback was accepted; the code waits to be exchanged (RFC 6749
 /// §4.1.3).
@@ -72,17 +71,8 @@ impl Exchanging {
         response: &Response<B>,
         now: SystemTime,
     ) -> Result<Authorized, TokenError> {
-        let tokens = parse_token_response(
-            response,
-            now,
-            self.params.scopes(),
-            self.discovered.client(),
-        )?;
+        let grant = Grant::from_token_response(self.discovered, &self.params, response, now)?;
         tracing::debug!(state = "Authorized", "code exchanged");
-        Ok(Authorized::from(Grant {
-            discovered: self.discovered,
-            tokens,
-            resources: self.params.resources().to_vec(),
-        }))
+        Ok(Authorized::from(grant))
     }
 }

@@ -75,7 +75,8 @@ pub enum ResourceMetadataError {
     /// `http` resource). A resource that names its metadata this way is
     /// misconfigured or hostile, and never a reason to guess endpoints.
     #[error(
-        "resource_metadata URL {url:?} refused: not https (nor loopback http for a loopback resource)"
+        "resource_metadata URL {url:?} refused: not https \
+         (nor loopback http for a loopback resource)"
     )]
     RefusedUrl {
         /// The URL as the challenge wrote it.

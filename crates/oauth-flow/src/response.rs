@@ -375,7 +375,11 @@ mod tests {
         assert!(!json.as_str().contains("AT-123"), "{json}");
         assert!(!json.as_str().contains("\"RT\""), "{json}");
         let more = Excerpt::of(
-            br#"{"registration_access_token":"RAT-1","clientAssertion":"AS-2","api_key":"K-3","token_type":"Bearer"}"#,
+            concat!(
+                r#"{"registration_access_token":"RAT-1","clientAssertion":"AS-2","#,
+                r#""api_key":"K-3","token_type":"Bearer"}"#
+            )
+            .as_bytes(),
         );
         for secret in ["RAT-1", "AS-2", "K-3"] {
             assert!(!more.as_str().contains(secret), "{more}");
